@@ -1,0 +1,27 @@
+# Set-up and checks. `make test` is the README's test command and what CI runs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: install check test serve-demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+check: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: check
+	$(BIN)/pytest -q
+
+serve-demo: install
+	$(BIN)/cdnexport serve --demo
+
+clean:
+	rm -rf $(VENV) cdnexport-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Actions: typed parameters in, result models out. No HTTP, JSON or XML here."""

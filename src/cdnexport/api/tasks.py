@@ -1,0 +1,180 @@
+"""The three usage-detail export actions: create, describe (list) and delete."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from cdnexport import errors
+from cdnexport.api.context import RequestContext
+from cdnexport.api.params import CreateParams, DeleteParams, DescribeParams
+from cdnexport.db import accounts, tasks
+from cdnexport.domain.task import ExportTask, ScopeKind, TaskSpec, TaskStatus
+from cdnexport.domain.window import format_utc
+from cdnexport.export.naming import download_filename
+
+IDEMPOTENCY_SECONDS = 86400
+LIST_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class CreateResult:
+    task_id: int
+    start: int
+    end: int
+
+    def to_wire(self) -> dict[str, object]:
+        return {
+            "TaskId": str(self.task_id),
+            "StartTime": format_utc(self.start),
+            "EndTime": format_utc(self.end),
+        }
+
+
+def _digest(params: CreateParams) -> str:
+    fields = {
+        "type": params.export_type.value,
+        "start": params.start,
+        "end": params.end,
+        "domains": list(params.domains),
+        "group": params.group,
+        "language": params.language.value,
+        "name": params.name,
+        "tz": params.time_zone,
+    }
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def create_task(ctx: RequestContext, params: CreateParams) -> CreateResult:
+    """Validate the scope against what the caller owns and queue the export."""
+    account_id = ctx.account.id
+    settings = ctx.services.settings
+    digest = _digest(params)
+    with ctx.services.db.write() as conn:
+        if params.client_token:
+            found = tasks.by_client_token(
+                conn, account_id, params.client_token, ctx.now - IDEMPOTENCY_SECONDS
+            )
+            if found is not None:
+                task, old_digest = found
+                if old_digest != digest:
+                    raise errors.IdempotentParameterMismatch()
+                return CreateResult(task.id, task.spec.start, task.spec.end)
+        domains: tuple[str, ...] = ()
+        if params.group:
+            scope = ScopeKind.GROUP
+            if accounts.group_domains(conn, account_id, params.group) is None:
+                raise errors.InvalidParameter("Group", "No such domain group.")
+        elif params.domains:
+            scope, domains = ScopeKind.DOMAINS, params.domains
+            if accounts.domain_ids(conn, account_id, params.domains) is None:
+                raise errors.IllegalOperation()
+        else:
+            scope = ScopeKind.ACCOUNT
+        if tasks.count_unfinished(conn, account_id) >= settings.max_unfinished_tasks:
+            raise errors.QuotaExceeded(settings.max_unfinished_tasks)
+        spec = TaskSpec(
+            export_type=params.export_type,
+            start=params.start,
+            end=params.end,
+            scope=scope,
+            domains=domains,
+            group=params.group,
+            language=params.language,
+            time_zone=params.time_zone or settings.time_zone,
+            name=params.name,
+        )
+        task_id = tasks.insert_task(conn, account_id, spec, ctx.now, params.client_token, digest)
+    return CreateResult(task_id, params.start, params.end)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    task: ExportTask
+    download_url: str
+    url_expires: int
+
+    def to_wire(self) -> dict[str, object]:
+        task, spec = self.task, self.task.spec
+        config: dict[str, object] = {
+            "StartTime": format_utc(spec.start),
+            "EndTime": format_utc(spec.end),
+            "Type": spec.export_type.value,
+            "Language": spec.language.value,
+            "TimeZone": spec.time_zone,
+        }
+        if spec.domains:
+            config["DomainNames"] = ",".join(spec.domains)
+        if spec.group:
+            config["Group"] = spec.group
+        item: dict[str, object] = {
+            "TaskId": str(task.id),
+            "TaskName": spec.name,
+            "Status": task.status.value,
+            "CreateTime": format_utc(task.created_at),
+            "UpdateTime": format_utc(task.updated_at),
+            "Progress": task.progress,
+            "TaskConfig": config,
+        }
+        if task.status is TaskStatus.SUCCESS:
+            item["DownloadUrl"] = self.download_url
+            item["UrlExpireTime"] = format_utc(self.url_expires)
+            item["FileSize"] = task.file_size
+            item["RowCount"] = task.row_count
+        if task.status is TaskStatus.FAILED:
+            item["ErrorMessage"] = task.error_message
+        return item
+
+
+@dataclass(frozen=True, slots=True)
+class DescribeResult:
+    page_size: int
+    page_number: int
+    total: int
+    items: tuple[TaskView, ...]
+
+    def to_wire(self) -> dict[str, object]:
+        return {
+            "UsageDataPerPage": {
+                "PageSize": self.page_size,
+                "PageNumber": self.page_number,
+                "TotalCount": self.total,
+                "Data": {"DataItem": [view.to_wire() for view in self.items]},
+            }
+        }
+
+
+def describe_tasks(ctx: RequestContext, params: DescribeParams) -> DescribeResult:
+    """The caller's tasks of the last 90 days, newest first, with fresh download links."""
+    since = ctx.now - LIST_DAYS * 86400
+    offset = (params.page_number - 1) * params.page_size
+    with ctx.services.db.read() as conn:
+        total, page = tasks.list_tasks(conn, ctx.account.id, since, params.page_size, offset)
+    ttl = ctx.services.settings.download_ttl_seconds
+    views = []
+    for task in page:
+        url, expires = "", 0
+        if task.status is TaskStatus.SUCCESS and task.file_key:
+            url, expires = ctx.services.store.download_url(
+                task.file_key, download_filename(task), ctx.now, ttl
+            )
+        views.append(TaskView(task, url, expires))
+    return DescribeResult(params.page_size, params.page_number, total, tuple(views))
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteResult:
+    def to_wire(self) -> dict[str, object]:
+        return {}
+
+
+def delete_task(ctx: RequestContext, params: DeleteParams) -> DeleteResult:
+    """Remove the task and its file; a running export stops at its next heartbeat."""
+    with ctx.services.db.write() as conn:
+        task = tasks.delete_task(conn, ctx.account.id, params.task_id)
+    if task is None:
+        raise errors.InvalidTaskId()
+    if task.file_key:
+        ctx.services.store.delete(task.file_key)
+    return DeleteResult()

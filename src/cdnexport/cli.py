@@ -1,0 +1,223 @@
+"""The operator's command line: each command parses its options and calls one service function."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cdnexport.config import Settings
+from cdnexport.db import accounts
+from cdnexport.db.engine import Database
+from cdnexport.services import Services, build_services
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+account_app = typer.Typer(no_args_is_help=True, help="Customer accounts and their AccessKeys.")
+domain_app = typer.Typer(no_args_is_help=True, help="Domains owned by accounts.")
+group_app = typer.Typer(no_args_is_help=True, help="Domain groups of an account.")
+usage_app = typer.Typer(no_args_is_help=True, help="5-minute usage samples.")
+app.add_typer(account_app, name="account")
+app.add_typer(domain_app, name="domain")
+app.add_typer(group_app, name="group")
+app.add_typer(usage_app, name="usage")
+
+AccountArg = Annotated[str, typer.Argument(help="Account name (or id).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _services() -> Services:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return build_services(settings)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@account_app.command("create")
+def account_create(name: Annotated[str, typer.Argument()], as_json: JsonOpt = False) -> None:
+    """Create an account and print its AccessKey pair."""
+    services = _services()
+    try:
+        with services.db.write() as conn:
+            acct = accounts.create_account(conn, name, int(services.clock.now()))
+    except accounts.Conflict as exc:
+        _fail(str(exc))
+        return
+    out = {
+        "AccountId": acct.id,
+        "Name": acct.name,
+        "AccessKeyId": acct.access_key_id,
+        "AccessKeySecret": acct.access_key_secret,
+    }
+    if as_json:
+        typer.echo(json.dumps(out))
+    else:
+        for key, value in out.items():
+            typer.echo(f"{key}: {value}")
+
+
+@account_app.command("disable")
+def account_disable(account: AccountArg) -> None:
+    """Disable an account's AccessKey (requests get InvalidAccessKeyId.Inactive)."""
+    _set_active(account, False)
+
+
+@account_app.command("enable")
+def account_enable(account: AccountArg) -> None:
+    """Enable an account's AccessKey again."""
+    _set_active(account, True)
+
+
+def _set_active(name: str, active: bool) -> None:
+    services = _services()
+    try:
+        with services.db.write() as conn:
+            accounts.set_active(conn, accounts.by_name(conn, name).id, active)
+    except accounts.NotFound as exc:
+        _fail(str(exc))
+
+
+@domain_app.command("add")
+def domain_add(account: AccountArg, domains: Annotated[list[str], typer.Argument()]) -> None:
+    """Give domains to an account."""
+    services = _services()
+    try:
+        with services.db.write() as conn:
+            added = accounts.add_domains(conn, accounts.by_name(conn, account).id, domains)
+    except (accounts.NotFound, accounts.Conflict) as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"added {len(added)} domain(s)")
+
+
+@group_app.command("create")
+def group_create(
+    account: AccountArg,
+    group: Annotated[str, typer.Argument(help="Group name.")],
+    domains: Annotated[list[str], typer.Argument(help="Domains of the account.")],
+) -> None:
+    """Create a domain group (or add domains to it)."""
+    services = _services()
+    try:
+        with services.db.write() as conn:
+            accounts.create_group(conn, accounts.by_name(conn, account).id, group, domains)
+    except accounts.NotFound as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"group {group}: {len(domains)} domain(s)")
+
+
+@usage_app.command("ingest")
+def usage_ingest(
+    account: AccountArg,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet.")],
+) -> None:
+    """Load 5-minute usage samples from a CSV or Parquet file (all rows or none)."""
+    from cdnexport.usage.ingest import IngestError, ingest_file
+
+    services = _services()
+    try:
+        with services.db.read() as conn:
+            account_id = accounts.by_name(conn, account).id
+        report = ingest_file(services.db, account_id, file)
+    except accounts.NotFound as exc:
+        _fail(str(exc))
+        return
+    except IngestError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"ingested {report.rows} rows")
+
+
+@usage_app.command("demo")
+def usage_demo(
+    account: AccountArg,
+    domains: Annotated[int, typer.Option(min=1, max=200, help="How many domains.")] = 3,
+    days: Annotated[int, typer.Option(min=1, max=366, help="How many days of history.")] = 35,
+) -> None:
+    """Create demo domains, a group, and realistic usage for them."""
+    from cdnexport.usage.demo import generate_demo
+
+    services = _services()
+    try:
+        with services.db.read() as conn:
+            account_id = accounts.by_name(conn, account).id
+    except accounts.NotFound as exc:
+        _fail(str(exc))
+        return
+    report = generate_demo(
+        services.db, account_id, domains=domains, days=days, now=int(services.clock.now())
+    )
+    typer.echo(f"demo usage written: {report}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Create a demo tenant with data and print how to call.")
+    ] = False,
+) -> None:
+    """Serve the API and downloads, with in-process export workers."""
+    import uvicorn
+
+    from cdnexport.web.app import create_app
+    from cdnexport.worker.pool import lifespan
+
+    services = _services()
+    settings = services.settings
+    bind_host = host or settings.host
+    bind_port = port if port is not None else settings.port
+    if demo:
+        from cdnexport.demo_tenant import ensure_demo_tenant, usage_banner
+
+        tenant = ensure_demo_tenant(services)
+        typer.echo(usage_banner(tenant, settings.public_url, int(services.clock.now())))
+    background = lifespan(services, settings.worker_threads) if settings.worker_threads else None
+    uvicorn.run(
+        create_app(services, background=background),
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="Export workers to run.")] = 1,
+) -> None:
+    """Run export workers only (no API)."""
+    from cdnexport.worker.pool import run_until_signalled
+
+    run_until_signalled(_services(), concurrency)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or check the database schema."""
+    db = Database(Settings().effective_database_url)
+    db.create_schema()
+    typer.echo("schema is current")
+
+
+@app.command("settings")
+def settings_table() -> None:
+    """Print every setting as a Markdown table (the README's configuration table)."""
+    from cdnexport.settings_doc import settings_markdown
+
+    typer.echo(settings_markdown())
+
+
+def main() -> None:
+    app()

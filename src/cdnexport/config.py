@@ -1,0 +1,128 @@
+"""Settings: every option of the service, typed and validated once, read from ``CDNEXPORT_*``.
+
+The table in the README is generated from the field descriptions here (``cdnexport settings``),
+and a test checks that every field is documented there.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one deployment; a bad value stops the service at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="CDNEXPORT_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        Path("./cdnexport-data"),
+        description="Folder for the SQLite database, exported files and the URL-signing key.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database; empty means SQLite in `data_dir`.",
+    )
+    storage_url: str = Field(
+        "",
+        description="Where workbooks are stored; empty means `file://<data_dir>/exports`.",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="Base URL clients reach the service at; download links start with it.",
+    )
+    host: str = Field("127.0.0.1", description="Address `cdnexport serve` binds to.")
+    port: int = Field(8080, ge=0, le=65535, description="Port `cdnexport serve` listens on.")
+    url_secret: str = Field(
+        "",
+        description="Key that signs download links; empty means a random key kept in `data_dir`.",
+    )
+    download_ttl_seconds: int = Field(
+        3600, ge=60, le=7 * 86400, description="Lifetime of a download link, in seconds."
+    )
+    time_zone: str = Field(
+        "UTC", description="Default IANA time zone of workbook times (per task: `TimeZone`)."
+    )
+    rate_limit_per_second: int = Field(
+        100, ge=1, description="Calls per second allowed per account and action."
+    )
+    max_unfinished_tasks: int = Field(
+        10, ge=1, description="Unfinished export tasks one account may have at once."
+    )
+    timestamp_tolerance_seconds: int = Field(
+        900, ge=1, description="Allowed clock skew of a signed request, in seconds."
+    )
+    nonce_ttl_seconds: int = Field(
+        900, ge=1, description="How long a SignatureNonce stays used, in seconds."
+    )
+    retention_days: int = Field(
+        90, ge=1, description="Tasks and their files older than this are purged."
+    )
+    worker_threads: int = Field(
+        1, ge=0, description="Export workers `cdnexport serve` runs in-process (0: none)."
+    )
+    lease_seconds: float = Field(
+        30.0, gt=0, description="How long a claimed task stays leased without a heartbeat."
+    )
+    poll_seconds: float = Field(0.5, gt=0, description="How often an idle worker looks for tasks.")
+    max_attempts: int = Field(
+        5, ge=1, description="Attempts (crashes and transient failures) before a task fails."
+    )
+    retry_base_seconds: float = Field(
+        2.0, gt=0, description="First retry delay after a transient failure; doubles each time."
+    )
+    purge_interval_seconds: float = Field(
+        3600.0, gt=0, description="How often a worker runs the retention purge."
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_urls(self) -> Settings:
+        if self.database_url and not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        if self.storage_url and not self.storage_url.startswith("file://"):
+            raise ValueError("storage_url must be a file:// URL")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cdnexport.db').resolve()}"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Folder of the local file store."""
+        if self.storage_url:
+            return Path(self.storage_url.removeprefix("file://"))
+        return self.data_dir / "exports"
+
+    def effective_url_secret(self) -> bytes:
+        """The URL-signing key: configured, or created once and kept in the data folder."""
+        if self.url_secret:
+            return self.url_secret.encode()
+        path = self.data_dir / "url-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()

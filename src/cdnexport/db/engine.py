@@ -1,0 +1,101 @@
+"""Engine set-up for SQLite and PostgreSQL, and the schema bootstrap.
+
+SQLite needs two things SQLAlchemy does not do by itself: WAL with a busy timeout, so API and
+worker processes share the file, and ``BEGIN IMMEDIATE`` for read-then-write transactions, so
+two writers never both read a stale snapshot (``Database.write``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool, StaticPool
+
+from cdnexport.db.schema import SCHEMA_VERSION, metadata, schema_version
+
+
+class SchemaMismatch(RuntimeError):
+    """The database holds a schema this version of the service does not know."""
+
+
+class Database:
+    """An engine plus the two transaction shapes the service uses."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = create_engine(
+                parsed.set(drivername="postgresql+psycopg"),
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+            )
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A transaction that only reads."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that may read then write; serialized against other writers on SQLite."""
+        with self.engine.connect() as conn:
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    def create_schema(self) -> None:
+        """Create missing tables and record the schema version; refuse an unknown version."""
+        with self.write() as conn:
+            metadata.create_all(conn)
+            found = conn.execute(select(schema_version.c.version)).scalars().all()
+            if not found:
+                conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+            elif max(found) != SCHEMA_VERSION:
+                raise SchemaMismatch(
+                    f"database schema version {max(found)} is not {SCHEMA_VERSION}, "
+                    "the version this cdnexport knows"
+                )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    memory = ":memory:" in url or url.rstrip("/") == "sqlite:"
+    engine = create_engine(
+        url,
+        poolclass=StaticPool if memory else QueuePool,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Hand transaction control to the "begin" hook below instead of the driver.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine

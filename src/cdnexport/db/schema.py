@@ -1,0 +1,127 @@
+"""Tables, as SQLAlchemy Core metadata. Times are integer epoch seconds (UTC) everywhere."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# SQLite only aliases INTEGER PRIMARY KEY to the rowid; BigInteger renders as BIGINT there.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+account = Table(
+    "account",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("access_key_id", String(64), nullable=False, unique=True),
+    Column("access_key_secret", String(128), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+domain = Table(
+    "domain",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(253), nullable=False, unique=True),
+    Index("ix_domain_account", "account_id", "name"),
+)
+
+domain_group = Table(
+    "domain_group",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    UniqueConstraint("account_id", "name", name="uq_group_account_name"),
+)
+
+group_member = Table(
+    "group_member",
+    metadata,
+    Column("group_id", Id, ForeignKey("domain_group.id", ondelete="CASCADE"), nullable=False),
+    Column("domain_id", Id, ForeignKey("domain.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("group_id", "domain_id"),
+)
+
+usage_sample = Table(
+    "usage_sample",
+    metadata,
+    Column("domain_id", Id, nullable=False),
+    Column("region", SmallInteger, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("traffic_bytes", BigInteger, nullable=False, default=0),
+    Column("static_https", BigInteger, nullable=False, default=0),
+    Column("dynamic_http", BigInteger, nullable=False, default=0),
+    Column("dynamic_https", BigInteger, nullable=False, default=0),
+    PrimaryKeyConstraint("domain_id", "region", "ts"),
+    sqlite_with_rowid=False,
+)
+
+export_task = Table(
+    "export_task",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(256), nullable=False, default=""),
+    Column("export_type", String(8), nullable=False),
+    Column("start_ts", BigInteger, nullable=False),
+    Column("end_ts", BigInteger, nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("domains", Text, nullable=False, default=""),
+    Column("group_name", String(128), nullable=False, default=""),
+    Column("language", String(8), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("client_token", String(64), nullable=True),
+    Column("params_digest", String(64), nullable=False, default=""),
+    Column("status", String(8), nullable=False),
+    Column("progress", SmallInteger, nullable=False, default=0),
+    Column("error_message", Text, nullable=False, default=""),
+    Column("file_key", String(512), nullable=False, default=""),
+    Column("file_size", BigInteger, nullable=False, default=0),
+    Column("row_count", BigInteger, nullable=False, default=0),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    # Queue columns: a `created` row is claimable once run_at has come and no live lease holds it.
+    Column("run_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", BigInteger, nullable=True),
+    Index("ix_task_account_created", "account_id", "created_at"),
+    Index("ix_task_queue", "status", "run_at"),
+    Index("ix_task_client_token", "account_id", "client_token"),
+)
+
+signature_nonce = Table(
+    "signature_nonce",
+    metadata,
+    Column("access_key_id", String(64), nullable=False),
+    Column("nonce", String(128), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("access_key_id", "nonce"),
+    Index("ix_nonce_expires", "expires_at"),
+)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+)
+
+SCHEMA_VERSION = 1

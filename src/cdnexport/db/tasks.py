@@ -1,0 +1,177 @@
+"""The task table as seen by the API: create, look up, list and delete export tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select
+
+from cdnexport.db.schema import export_task
+from cdnexport.domain.task import (
+    ExportTask,
+    ExportType,
+    Language,
+    ScopeKind,
+    TaskSpec,
+    TaskStatus,
+)
+
+COLUMNS = (
+    export_task.c.id,
+    export_task.c.account_id,
+    export_task.c.export_type,
+    export_task.c.start_ts,
+    export_task.c.end_ts,
+    export_task.c.scope,
+    export_task.c.domains,
+    export_task.c.group_name,
+    export_task.c.language,
+    export_task.c.time_zone,
+    export_task.c.name,
+    export_task.c.status,
+    export_task.c.created_at,
+    export_task.c.updated_at,
+    export_task.c.progress,
+    export_task.c.error_message,
+    export_task.c.file_key,
+    export_task.c.file_size,
+    export_task.c.row_count,
+    export_task.c.attempts,
+)
+
+
+def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
+    """Build the record from a row selected with ``COLUMNS``."""
+    (tid, account_id, etype, start, end, scope, domains, group, lang, tz, name, status,
+     created, updated, progress, error, key, size, rows, attempts) = tuple(row)  # fmt: skip
+    spec = TaskSpec(
+        export_type=ExportType(etype),
+        start=int(start),
+        end=int(end),
+        scope=ScopeKind(scope),
+        domains=tuple(d for d in str(domains).split(",") if d),
+        group=str(group),
+        language=Language(lang),
+        time_zone=str(tz),
+        name=str(name),
+    )
+    return ExportTask(
+        id=int(tid),
+        account_id=int(account_id),
+        spec=spec,
+        status=TaskStatus(status),
+        created_at=int(created),
+        updated_at=int(updated),
+        progress=int(progress),
+        error_message=str(error),
+        file_key=str(key),
+        file_size=int(size),
+        row_count=int(rows),
+        attempts=int(attempts),
+    )
+
+
+def insert_task(
+    conn: Connection,
+    account_id: int,
+    spec: TaskSpec,
+    now: int,
+    client_token: str | None = None,
+    params_digest: str = "",
+) -> int:
+    """Queue a new task; it is claimable at once."""
+    result = conn.execute(
+        insert(export_task).values(
+            account_id=account_id,
+            name=spec.name,
+            export_type=spec.export_type.value,
+            start_ts=spec.start,
+            end_ts=spec.end,
+            scope=spec.scope.value,
+            domains=",".join(spec.domains),
+            group_name=spec.group,
+            language=spec.language.value,
+            time_zone=spec.time_zone,
+            client_token=client_token,
+            params_digest=params_digest,
+            status=TaskStatus.CREATED.value,
+            progress=0,
+            error_message="",
+            file_key="",
+            file_size=0,
+            row_count=0,
+            created_at=now,
+            updated_at=now,
+            run_at=now,
+            attempts=0,
+        )
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def count_unfinished(conn: Connection, account_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(export_task)
+            .where(
+                export_task.c.account_id == account_id,
+                export_task.c.status == TaskStatus.CREATED.value,
+            )
+        ).scalar_one()
+    )
+
+
+def by_client_token(
+    conn: Connection, account_id: int, token: str, since: int
+) -> tuple[ExportTask, str] | None:
+    """The task created with ``token`` since ``since``, with the digest of its parameters."""
+    row = conn.execute(
+        select(*COLUMNS, export_task.c.params_digest)
+        .where(
+            export_task.c.account_id == account_id,
+            export_task.c.client_token == token,
+            export_task.c.created_at >= since,
+        )
+        .order_by(export_task.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return from_row(row[:-1]), str(row[-1])
+
+
+def get_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | None:
+    row = conn.execute(
+        select(*COLUMNS).where(export_task.c.id == task_id, export_task.c.account_id == account_id)
+    ).first()
+    return from_row(row) if row else None
+
+
+def list_tasks(
+    conn: Connection, account_id: int, since: int, limit: int, offset: int
+) -> tuple[int, list[ExportTask]]:
+    """One page of the account's tasks created since ``since``, newest first, and the total."""
+    where = (export_task.c.account_id == account_id) & (export_task.c.created_at >= since)
+    total = int(
+        conn.execute(select(func.count()).select_from(export_task).where(where)).scalar_one()
+    )
+    rows = conn.execute(
+        select(*COLUMNS)
+        .where(where)
+        .order_by(export_task.c.created_at.desc(), export_task.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return total, [from_row(r) for r in rows]
+
+
+def delete_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | None:
+    """Remove the task row; a worker running it loses its fence and discards its file."""
+    task = get_task(conn, account_id, task_id)
+    if task is not None:
+        conn.execute(delete(export_task).where(export_task.c.id == task_id))
+    return task

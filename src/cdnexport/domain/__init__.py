@@ -1,0 +1,1 @@
+"""Pure domain rules: tasks, time windows, billing regions. No I/O."""

@@ -1,0 +1,1 @@
+"""Workbooks: layout per Type and Language, the writer seam, and the builder."""

@@ -1,0 +1,25 @@
+"""Names of stored workbooks and of the files customers download."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cdnexport.domain.task import ExportTask
+
+
+def file_key(task: ExportTask) -> str:
+    """The object key of a task's workbook; one per task, so a re-run replaces, never adds."""
+    return f"{task.account_id}/{task.id}.xlsx"
+
+
+def download_filename(task: ExportTask) -> str:
+    """A readable ASCII file name, e.g. ``usage-detail-flow-20240501-20240531-42.xlsx``."""
+
+    def day(epoch: int) -> str:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y%m%d")
+
+    spec = task.spec
+    return (
+        f"usage-detail-{spec.export_type.value}-{day(spec.start)}-{day(spec.end - 1)}-"
+        f"{task.id}.xlsx"
+    )

@@ -1,0 +1,1 @@
+"""Where finished workbooks live, and the links customers download them with."""

@@ -1,0 +1,1 @@
+"""Export workers: claim tasks from the queue, build workbooks, store them."""

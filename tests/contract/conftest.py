@@ -1,0 +1,74 @@
+"""Fixtures of the contract tests: one live server per configuration, clients per SDK mode.
+
+Set ``CDNEXPORT_CONTRACT_DATABASE_URL`` to a PostgreSQL URL to run everything against it too.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator, Iterator
+
+import pytest
+
+from tests.contract.deployment import Deployment, provision
+from tests.contract.sdk import MODES, CdnClient, Mode, make_client
+from tests.contract.server import LiveServer, ServerConfig
+
+
+def _server_configs() -> list[ServerConfig]:
+    configs = [ServerConfig("sqlite")]
+    url = os.environ.get("CDNEXPORT_CONTRACT_DATABASE_URL", "")
+    if url:
+        configs.append(ServerConfig("postgresql", {"CDNEXPORT_DATABASE_URL": url}))
+    return configs
+
+
+@pytest.fixture(scope="session", params=_server_configs(), ids=lambda config: config.name)
+def server_config(request: pytest.FixtureRequest) -> ServerConfig:
+    config: ServerConfig = request.param
+    return config
+
+
+@pytest.fixture(scope="session")
+def deployment(
+    server_config: ServerConfig, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    work_dir = tmp_path_factory.mktemp(f"contract-{server_config.name}")
+    server = LiveServer(work_dir / "data", server_config)
+    try:
+        deployed = provision(server, work_dir, int(time.time()))
+        server.start()
+        yield deployed
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session", params=MODES)
+def mode(request: pytest.FixtureRequest) -> Mode:
+    value: Mode = request.param
+    return value
+
+
+@pytest.fixture(scope="session")
+def alice(deployment: Deployment, mode: Mode) -> CdnClient:
+    creds = deployment.alice
+    return make_client(mode, deployment.server.endpoint, creds.access_key_id, creds.access_key_secret)
+
+
+@pytest.fixture(scope="session")
+def bob(deployment: Deployment, mode: Mode) -> CdnClient:
+    creds = deployment.bob
+    return make_client(mode, deployment.server.endpoint, creds.access_key_id, creds.access_key_secret)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the server's log to every failed test that used the live server."""
+    report = yield
+    deployed = getattr(item, "funcargs", {}).get("deployment")
+    if report.failed and isinstance(deployed, Deployment):
+        report.sections.append(("cdnexport server log (tail)", deployed.server.log_tail()))
+    return report

@@ -1,0 +1,169 @@
+"""One small interface over the three official SDK modes, so every contract test runs in each.
+
+The modes: the legacy ``aliyun-python-sdk-core`` client (V1 signatures), and the tea client
+``alibabacloud_cdn20180510`` with its default V3 signatures or with V1 (``signature_algorithm``
+``v2``). Results are plain dicts with wire names, as each SDK parses them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+from alibabacloud_cdn20180510 import models as tea_models
+from alibabacloud_cdn20180510.client import Client as TeaSdkClient
+from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
+from alibabacloud_tea_openapi.models import Config
+from aliyunsdkcdn.request.v20180510.CreateUsageDetailDataExportTaskRequest import (
+    CreateUsageDetailDataExportTaskRequest,
+)
+from aliyunsdkcdn.request.v20180510.DeleteUsageDetailDataExportTaskRequest import (
+    DeleteUsageDetailDataExportTaskRequest,
+)
+from aliyunsdkcdn.request.v20180510.DescribeUserUsageDetailDataExportTaskRequest import (
+    DescribeUserUsageDetailDataExportTaskRequest,
+)
+from aliyunsdkcore.acs_exception.exceptions import ServerException as LegacyServerException
+from aliyunsdkcore.client import AcsClient
+
+Mode = Literal["legacy", "tea-v3", "tea-v1"]
+MODES: tuple[Mode, ...] = ("legacy", "tea-v3", "tea-v1")
+Body = dict[str, Any]
+
+
+class ApiError(Exception):
+    """An error answer of the service, as the SDK surfaced it."""
+
+    def __init__(self, code: str, http_status: int, message: str) -> None:
+        super().__init__(f"{http_status} {code}: {message}")
+        self.code = code
+        self.http_status = http_status
+        self.message = message
+
+
+class CdnClient(Protocol):
+    mode: Mode
+
+    def create(self, params: Mapping[str, str]) -> Body:
+        """CreateUsageDetailDataExportTask with wire-named parameters."""
+        ...
+
+    def describe(self, page_size: int | None = None, page_number: int | None = None) -> Body:
+        """DescribeUserUsageDetailDataExportTask."""
+        ...
+
+    def delete(self, task_id: str) -> Body:
+        """DeleteUsageDetailDataExportTask."""
+        ...
+
+
+class LegacyClient:
+    """``AcsClient`` with the request classes of ``aliyun-python-sdk-cdn``; no retries."""
+
+    mode: Mode = "legacy"
+
+    def __init__(self, endpoint: str, access_key_id: str, secret: str) -> None:
+        self._endpoint = endpoint
+        self._client = AcsClient(
+            access_key_id,
+            secret,
+            "cn-hangzhou",
+            auto_retry=False,
+            max_retry_time=0,
+            timeout=30,
+            connect_timeout=5,
+        )
+
+    def _call(self, request: Any) -> Body:
+        request.set_endpoint(self._endpoint)
+        request.set_protocol_type("http")
+        try:
+            raw = self._client.do_action_with_exception(request)
+        except LegacyServerException as exc:
+            raise ApiError(
+                exc.get_error_code(), exc.get_http_status(), exc.get_error_msg()
+            ) from exc
+        body: Body = json.loads(raw)
+        return body
+
+    def create(self, params: Mapping[str, str]) -> Body:
+        request = CreateUsageDetailDataExportTaskRequest()
+        for name, value in params.items():
+            # The generated setters are the SDK's public surface, one per documented parameter.
+            getattr(request, f"set_{name}")(value)
+        return self._call(request)
+
+    def describe(self, page_size: int | None = None, page_number: int | None = None) -> Body:
+        request = DescribeUserUsageDetailDataExportTaskRequest()
+        if page_size is not None:
+            request.set_PageSize(str(page_size))
+        if page_number is not None:
+            request.set_PageNumber(str(page_number))
+        return self._call(request)
+
+    def delete(self, task_id: str) -> Body:
+        request = DeleteUsageDetailDataExportTaskRequest()
+        request.set_TaskId(task_id)
+        return self._call(request)
+
+
+class TeaClient:
+    """The generated ``alibabacloud_cdn20180510`` client; V3 signatures unless ``v1``."""
+
+    def __init__(self, endpoint: str, access_key_id: str, secret: str, *, v1: bool) -> None:
+        self.mode: Mode = "tea-v1" if v1 else "tea-v3"
+        config = Config(
+            access_key_id=access_key_id,
+            access_key_secret=secret,
+            endpoint=endpoint,
+            protocol="http",
+            read_timeout=30_000,
+            connect_timeout=5_000,
+        )
+        if v1:
+            config.signature_algorithm = "v2"
+        self._client = TeaSdkClient(config)
+
+    def _call(self, method: Any, request: Any) -> Any:
+        try:
+            return method(request)
+        except AlibabaCloudException as exc:
+            raise ApiError(str(exc.code), int(exc.status_code), str(exc.message)) from exc
+
+    def create(self, params: Mapping[str, str]) -> Body:
+        request = tea_models.CreateUsageDetailDataExportTaskRequest().from_map(dict(params))
+        resp = self._call(self._client.create_usage_detail_data_export_task, request)
+        body: Body = resp.body.to_map()
+        return body
+
+    def describe_model(self, page_size: int | None = None, page_number: int | None = None) -> Any:
+        """The typed response body model, for checks on how the SDK parsed the answer."""
+        request = tea_models.DescribeUserUsageDetailDataExportTaskRequest(
+            page_size=None if page_size is None else str(page_size),
+            page_number=None if page_number is None else str(page_number),
+        )
+        return self._call(self._client.describe_user_usage_detail_data_export_task, request).body
+
+    def describe(self, page_size: int | None = None, page_number: int | None = None) -> Body:
+        body: Body = self.describe_model(page_size, page_number).to_map()
+        return body
+
+    def delete(self, task_id: str) -> Body:
+        request = tea_models.DeleteUsageDetailDataExportTaskRequest(task_id=task_id)
+        resp = self._call(self._client.delete_usage_detail_data_export_task, request)
+        body: Body = resp.body.to_map()
+        return body
+
+
+def make_client(mode: Mode, endpoint: str, access_key_id: str, secret: str) -> CdnClient:
+    """A client of ``mode`` talking plain HTTP to ``endpoint`` (``host:port``)."""
+    if mode == "legacy":
+        return LegacyClient(endpoint, access_key_id, secret)
+    return TeaClient(endpoint, access_key_id, secret, v1=mode == "tea-v1")
+
+
+def data_items(body: Body) -> list[Body]:
+    """The task items of a Describe answer."""
+    items: list[Body] = body["UsageDataPerPage"]["Data"]["DataItem"]
+    return items
