@@ -6,7 +6,9 @@ and a test checks that every field is documented there.
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -121,8 +123,18 @@ class Settings(BaseSettings):
         if self.url_secret:
             return self.url_secret.encode()
         path = self.data_dir / "url-secret"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip().encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # O_EXCL: when API and worker processes start together, exactly one writes the key.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+        for _ in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key.encode()
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import pytest
 
@@ -51,15 +51,23 @@ def mode(request: pytest.FixtureRequest) -> Mode:
 
 
 @pytest.fixture(scope="session")
-def alice(deployment: Deployment, mode: Mode) -> CdnClient:
-    creds = deployment.alice
-    return make_client(mode, deployment.server.endpoint, creds.access_key_id, creds.access_key_secret)
+def connect(deployment: Deployment, mode: Mode) -> Callable[[str, str], CdnClient]:
+    """Builds a client of the current mode from an AccessKey id and secret."""
+
+    def build(access_key_id: str, secret: str) -> CdnClient:
+        return make_client(mode, deployment.server.endpoint, access_key_id, secret)
+
+    return build
 
 
 @pytest.fixture(scope="session")
-def bob(deployment: Deployment, mode: Mode) -> CdnClient:
-    creds = deployment.bob
-    return make_client(mode, deployment.server.endpoint, creds.access_key_id, creds.access_key_secret)
+def alice(deployment: Deployment, connect: Callable[[str, str], CdnClient]) -> CdnClient:
+    return connect(deployment.alice.access_key_id, deployment.alice.access_key_secret)
+
+
+@pytest.fixture(scope="session")
+def bob(deployment: Deployment, connect: Callable[[str, str], CdnClient]) -> CdnClient:
+    return connect(deployment.bob.access_key_id, deployment.bob.access_key_secret)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -73,10 +73,8 @@ class Dataset:
             out = csv.writer(handle)
             out.writerow(CSV_HEADER)
             for s in self.samples:
-                out.writerow(
-                    (iso(s.ts), s.domain, s.region, s.traffic_bytes)
-                    + (s.static_https, s.dynamic_http, s.dynamic_https)
-                )
+                metrics = (s.traffic_bytes, s.static_https, s.dynamic_http, s.dynamic_https)
+                out.writerow((iso(s.ts), s.domain, s.region, *metrics))
 
     def expected(
         self, metrics: Iterable[str], domains: Iterable[str], account_label: str | None = None

@@ -6,9 +6,10 @@ import io
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import openpyxl
@@ -22,7 +23,7 @@ POLL_SECONDS = 0.2
 @dataclass(frozen=True)
 class Fetched:
     status: int
-    headers: Mapping[str, str]
+    headers: Mapping[str, str]  # names in lower case
     body: bytes
 
 
@@ -31,6 +32,10 @@ class FinishedExport:
     task_id: str
     item: Body
     download: Fetched
+
+    @cached_property
+    def sheets(self) -> list[Sheet]:
+        return read_sheets(self.download.body)
 
 
 @dataclass(frozen=True)
@@ -64,14 +69,24 @@ def fetch(url: str) -> Fetched:
     """GET ``url`` with plain urllib; an HTTP error is a result, not an exception."""
     try:
         with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - loopback test URL
-            return Fetched(resp.status, dict(resp.headers.items()), resp.read())
+            return Fetched(resp.status, _lower(resp.headers.items()), resp.read())
     except urllib.error.HTTPError as exc:
         with exc:
-            return Fetched(exc.code, dict(exc.headers.items()), exc.read())
+            return Fetched(exc.code, _lower(exc.headers.items()), exc.read())
 
 
-def run_export(client: CdnClient, params: Mapping[str, str]) -> FinishedExport:
-    task_id = str(client.create(params)["TaskId"])
+def _lower(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers}
+
+
+def create_task(client: CdnClient, params: Mapping[str, str]) -> str:
+    task_id = client.create(params)["TaskId"]
+    assert isinstance(task_id, str), task_id
+    return task_id
+
+
+def finish(client: CdnClient, task_id: str) -> FinishedExport:
+    """Wait for the task to succeed and download its workbook."""
     item = wait_for_task(client, task_id)
     assert item["Status"] == "success", item
     return FinishedExport(task_id, item, fetch(item["DownloadUrl"]))

@@ -129,7 +129,7 @@ class TeaClient:
         try:
             return method(request)
         except AlibabaCloudException as exc:
-            raise ApiError(str(exc.code), int(exc.status_code), str(exc.message)) from exc
+            raise ApiError(str(exc.code), int(exc.status_code or 0), str(exc.message)) from exc
 
     def create(self, params: Mapping[str, str]) -> Body:
         request = tea_models.CreateUsageDetailDataExportTaskRequest().from_map(dict(params))

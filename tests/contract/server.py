@@ -73,13 +73,14 @@ class LiveServer:
             "CDNEXPORT_RATE_LIMIT_PER_SECOND": "1000",
             "CDNEXPORT_MAX_UNFINISHED_TASKS": "100",
             "CDNEXPORT_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
             **config.env,
         }
         self._process: subprocess.Popen[bytes] | None = None
 
     def cli(self, *args: str) -> str:
         """Run ``cdnexport ARGS`` and return its stdout; fail with its stderr."""
-        done = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+        done = subprocess.run(
             [str(console_script()), *args],
             env=self.env,
             capture_output=True,
@@ -99,7 +100,7 @@ class LiveServer:
 
     def start(self) -> None:
         with self.log_path.open("wb") as log:
-            self._process = subprocess.Popen(  # noqa: S603 - our own console script
+            self._process = subprocess.Popen(
                 [str(console_script()), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 env=self.env,
                 stdout=log,
@@ -118,7 +119,8 @@ class LiveServer:
     def _healthy(self) -> bool:
         try:
             with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as resp:  # noqa: S310
-                return resp.status == 200
+                status: int = resp.status
+                return status == 200
         except (urllib.error.URLError, OSError):
             return False
 

@@ -106,6 +106,8 @@ export_task = Table(
     Index("ix_task_account_created", "account_id", "created_at"),
     Index("ix_task_queue", "status", "run_at"),
     Index("ix_task_client_token", "account_id", "client_token"),
+    # Never reuse the id of a deleted task: ids name files and appear in old download links.
+    sqlite_autoincrement=True,
 )
 
 signature_nonce = Table(
