@@ -59,7 +59,9 @@ def _with(link: str, **changes: str) -> str:
 @pytest.mark.parametrize(
     "mutate",
     [
-        lambda link: _with(link, Signature="A" + dict(parse_qsl(link.split("?")[1]))["Signature"][1:]),
+        lambda link: _with(
+            link, Signature="A" + dict(parse_qsl(link.split("?")[1]))["Signature"][1:]
+        ),
         lambda link: _with(link, Expires=str(NOW + 99999)),
         lambda link: _with(link, name="other.xlsx"),
         lambda link: link.replace("/42.xlsx", "/43.xlsx"),

@@ -180,6 +180,7 @@ class DeletingWriter:
 
 def test_task_deleted_mid_export_leaves_no_file(services: Services, account: Account) -> None:
     task_id = create(services, account)
+
     def factory(path: Path) -> WorkbookWriter:
         return DeletingWriter(services, account, task_id, path)
 

@@ -23,7 +23,7 @@ from cdnexport.usage.series import METRICS, Series
 EXCEL_DATA_ROWS = 1_048_575
 
 
-class ExportCancelled(Exception):  # noqa: N818 - a requested stop, not an error
+class ExportCancelled(Exception):
     """``should_stop`` asked the build to stop; the workbook is incomplete."""
 
 

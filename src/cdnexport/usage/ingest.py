@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -39,16 +39,15 @@ class IngestReport:
     last_ts: int | None
 
 
-def ingest_file(db: Database, account_id: int, path: Path) -> IngestReport:
+def ingest_file(db: Database, account_id: int, path: str | Path) -> IngestReport:
     """Check every row of ``path`` against the account's domains, then apply them all."""
-    path = Path(path)
     with db.read() as conn:
         rows = conn.execute(
             select(domain.c.id, domain.c.name).where(domain.c.account_id == account_id)
         )
         names = {int(row.id): str(row.name) for row in rows}
     owned = {name.lower(): domain_id for domain_id, name in names.items()}
-    samples, lines = _read(path, owned)
+    samples, lines = _read(Path(path), owned)
     _reject_duplicates(samples, lines)
     with db.write() as conn:
         SqlUsageStore(db).upsert(conn, samples)
@@ -75,7 +74,7 @@ def _read_csv(text: IO[str], owned: Mapping[str, int]) -> tuple[SampleBatch, lis
     reader = csv.reader(text)
     try:
         header = next(reader, [])
-        parser = _parser(header, 1, owned)
+        parser = RowParser(header_columns(header, 1), owned)
         for values in reader:
             if values:
                 parser.add(values, reader.line_num)
@@ -91,7 +90,7 @@ def _read_parquet(path: Path, owned: Mapping[str, int]) -> tuple[SampleBatch, li
         file = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(0, f"not a readable Parquet file: {exc}") from exc
-    parser = _parser(file.schema_arrow.names, 0, owned)
+    parser = RowParser(header_columns(file.schema_arrow.names, 0), owned)
     try:
         for line, values in enumerate(_parquet_rows(file), start=1):
             parser.add(values, line)
@@ -103,10 +102,6 @@ def _read_parquet(path: Path, owned: Mapping[str, int]) -> tuple[SampleBatch, li
 def _parquet_rows(file: pq.ParquetFile) -> Iterator[Sequence[object]]:
     for batch in file.iter_batches(batch_size=PARQUET_BATCH):
         yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
-
-
-def _parser(header: Iterable[str], line: int, owned: Mapping[str, int]) -> RowParser:
-    return RowParser(header_columns(header, line), owned)
 
 
 def _reject_duplicates(samples: SampleBatch, lines: list[int]) -> None:

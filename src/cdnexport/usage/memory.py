@@ -1,4 +1,4 @@
-"""An in-memory ``UsageSource`` with the store's semantics, for tests of the modules that read usage."""
+"""An in-memory ``UsageSource`` with the store's semantics, for tests of modules reading usage."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class MemoryUsageSource:
             self._samples.setdefault((domain_id, region), {})[ts] = tuple(metrics)
 
     def newest_sample(self, domain_ids: Sequence[int]) -> int | None:
-        wanted = set(domain_ids)
+        wanted = {d for d in domain_ids if d in self._names}
         times = [
             ts
             for (domain_id, _), by_ts in self._samples.items()
@@ -48,7 +48,10 @@ class MemoryUsageSource:
         return max(times, default=None)
 
     def count_series(self, query: UsageQuery) -> int:
-        return sum(1 for _ in self._keys(query))
+        keys = list(self._keys(query))
+        if query.aggregate_label is not None:
+            return len({region for _, region in keys})
+        return len(keys)
 
     def iter_series(self, query: UsageQuery) -> Iterator[Series]:
         slots = slot_range(query.start, query.end)

@@ -75,55 +75,52 @@ class RowParser:
         self._time = columns.index("time")
         self._domain = columns.index("domain")
         self._region = columns.index("region")
-        self._metrics = [columns.index(m) if m in columns else -1 for m in METRIC_COLUMNS]
         self._owned = owned
         self._times: dict[object, int] = {}
+        self._domains: dict[object, int] = {}
+        self._regions: dict[object, int] = {}
         self._columns = [array("q") for _ in range(7)]
+        self._metric_slots = [
+            (self._columns[3 + i], columns.index(name) if name in columns else -1, name)
+            for i, name in enumerate(METRIC_COLUMNS)
+        ]
         self.lines: list[int] = []
 
     def add(self, values: Sequence[object], line: int) -> None:
         """Check one row and keep it; raise ``IngestError`` naming ``line`` when it is bad."""
         if len(values) != self._width:
             raise IngestError(line, f"expected {self._width} fields, found {len(values)}")
+        # Times, domains and regions repeat across rows, so each raw value is checked once.
+        raw = values[self._time]
         try:
-            ts = self._times[values[self._time]]
+            ts = self._times[raw]
         except (KeyError, TypeError):
-            ts = self._parse_time(values[self._time], line)
-        domain_id = self._domain_id(values[self._domain], line)
-        region = self._region_id(values[self._region], line)
-        counts = [
-            0 if at < 0 else _count(values[at], METRIC_COLUMNS[i], line)
-            for i, at in enumerate(self._metrics)
-        ]
-        for column, value in zip(self._columns, (domain_id, region, ts, *counts), strict=True):
-            column.append(value)
+            ts = self._times[raw] = _parse_time(raw, line)
+        raw = values[self._domain]
+        try:
+            domain_id = self._domains[raw]
+        except (KeyError, TypeError):
+            domain_id = self._domains[raw] = self._domain_id(raw, line)
+        raw = values[self._region]
+        try:
+            region = self._regions[raw]
+        except (KeyError, TypeError):
+            region = self._regions[raw] = _region_id(raw, line)
+        columns = self._columns
+        columns[0].append(domain_id)
+        columns[1].append(region)
+        columns[2].append(ts)
+        for column, at, name in self._metric_slots:
+            raw = values[at] if at >= 0 else None
+            # Plain digit strings (the CSV case) take the short path; 18 digits fit in int64.
+            if type(raw) is str and raw.isdigit() and raw.isascii() and len(raw) <= 18:
+                column.append(int(raw))
+            else:
+                column.append(_count(raw, name, line))
         self.lines.append(line)
 
     def batch(self) -> SampleBatch:
         return SampleBatch(*(np.frombuffer(c, dtype=np.int64).copy() for c in self._columns))
-
-    def _parse_time(self, value: object, line: int) -> int:
-        if isinstance(value, datetime):
-            moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-            ts = moment.timestamp()
-            if ts != int(ts):
-                raise IngestError(line, f"time {value} is not aligned to a 5-minute slot")
-            epoch = int(ts)
-        elif isinstance(value, str):
-            match = _TIME.fullmatch(value.strip())
-            parsed = parse_utc(match.group(1) + "Z") if match else None
-            if parsed is None:
-                raise IngestError(
-                    line, f"time {value!r} is not an ISO-8601 UTC time like 2024-05-01T00:05:00Z"
-                )
-            epoch = parsed
-        else:
-            raise IngestError(line, f"time {value!r} is not an ISO-8601 UTC time")
-        if epoch % SLOT_SECONDS:
-            raise IngestError(line, f"time {value} is not aligned to a 5-minute slot")
-        if isinstance(value, str):
-            self._times[value] = epoch
-        return epoch
 
     def _domain_id(self, value: object, line: int) -> int:
         name = value.strip().lower() if isinstance(value, str) else None
@@ -132,11 +129,35 @@ class RowParser:
             raise IngestError(line, f"domain {value!r} is not a domain of this account")
         return domain_id
 
-    def _region_id(self, value: object, line: int) -> int:
-        region = REGION_ID.get(value.strip().upper()) if isinstance(value, str) else None
-        if region is None:
-            raise IngestError(line, f"region {value!r} is not one of {' '.join(REGIONS)}")
-        return region
+
+def _parse_time(value: object, line: int) -> int:
+    """Epoch seconds of a slot start: ISO-8601 text in UTC, or a datetime (naive is UTC)."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        ts = moment.timestamp()
+        if ts != int(ts):
+            raise IngestError(line, f"time {value} is not aligned to a 5-minute slot")
+        epoch = int(ts)
+    elif isinstance(value, str):
+        match = _TIME.fullmatch(value.strip())
+        parsed = parse_utc(match.group(1) + "Z") if match else None
+        if parsed is None:
+            raise IngestError(
+                line, f"time {value!r} is not an ISO-8601 UTC time like 2024-05-01T00:05:00Z"
+            )
+        epoch = parsed
+    else:
+        raise IngestError(line, f"time {value!r} is not an ISO-8601 UTC time")
+    if epoch % SLOT_SECONDS:
+        raise IngestError(line, f"time {value} is not aligned to a 5-minute slot")
+    return epoch
+
+
+def _region_id(value: object, line: int) -> int:
+    region = REGION_ID.get(value.strip().upper()) if isinstance(value, str) else None
+    if region is None:
+        raise IngestError(line, f"region {value!r} is not one of {' '.join(REGIONS)}")
+    return region
 
 
 def _count(value: object, column: str, line: int) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from cdnexport.domain.regions import REGIONS
 from cdnexport.domain.task import SLOT_SECONDS
 from cdnexport.usage.series import Int64Array
 
@@ -43,22 +46,17 @@ class SampleBatch:
                 raise ValueError(f"column {field.name} is not a 1-D int64 array of {length}")
 
     @classmethod
-    def of(cls, *columns: Iterable[int] | Int64Array) -> SampleBatch:
+    def of(cls, *columns: Sequence[int] | npt.NDArray[np.integer[Any]]) -> SampleBatch:
         """A batch from seven columns in ``SAMPLE_COLUMNS`` order, converted to int64."""
         if len(columns) != len(SAMPLE_COLUMNS):
             raise ValueError(f"expected {len(SAMPLE_COLUMNS)} columns, got {len(columns)}")
-        arrays = [np.asarray(list(c) if not isinstance(c, np.ndarray) else c) for c in columns]
-        return cls(*(a.astype(np.int64, copy=False).reshape(-1) for a in arrays))
+        return cls(*(np.asarray(c, dtype=np.int64).reshape(-1) for c in columns))
 
     @classmethod
     def from_rows(cls, rows: Iterable[SampleRow]) -> SampleBatch:
         """A batch from row tuples in ``SAMPLE_COLUMNS`` order."""
         table = np.array(list(rows), dtype=np.int64).reshape(-1, len(SAMPLE_COLUMNS))
         return cls(*(np.ascontiguousarray(table[:, i]) for i in range(len(SAMPLE_COLUMNS))))
-
-    @classmethod
-    def empty(cls) -> SampleBatch:
-        return cls.from_rows(())
 
     def __len__(self) -> int:
         return len(self.domain_id)
@@ -75,11 +73,11 @@ class SampleBatch:
         return SampleBatch(*(np.ascontiguousarray(c[index]) for c in self.columns()))
 
     def check(self) -> None:
-        """Raise ValueError unless every time is slot-aligned and every metric non-negative."""
+        """Raise ValueError unless times are slot-aligned, regions known, metrics non-negative."""
         if np.any(self.ts % SLOT_SECONDS != 0):
             raise ValueError("sample times must be aligned to 5-minute slots")
-        if np.any(self.region < 0):
-            raise ValueError("region ids must be non-negative")
+        if np.any((self.region < 0) | (self.region >= len(REGIONS))):
+            raise ValueError("unknown region id")
         for name in SAMPLE_COLUMNS[3:]:
             if np.any(getattr(self, name) < 0):
                 raise ValueError(f"{name} must be non-negative")
@@ -94,13 +92,3 @@ class SampleBatch:
         last = np.ones(len(order), dtype=bool)
         last[:-1] = np.any(keys[:, 1:] != keys[:, :-1], axis=0)
         return self.take(order[last])
-
-
-def concat(batches: Iterable[SampleBatch]) -> SampleBatch:
-    """One batch holding the rows of ``batches`` in order."""
-    parts = list(batches)
-    if not parts:
-        return SampleBatch.empty()
-    return SampleBatch(
-        *(np.concatenate([getattr(b, name) for b in parts]) for name in SAMPLE_COLUMNS)
-    )

@@ -1,6 +1,6 @@
 """The usage store on SQLite or PostgreSQL: batched upserts and streamed, zero-filled series.
 
-The hot paths (upsert, per-series reads) talk to the DB-API cursor with one SQL text whose
+The hot paths (upsert, per-domain reads) talk to the DB-API cursor with one SQL text whose
 placeholders follow the driver, because SQLAlchemy's per-row parameter handling would cost more
 than the database work itself; everything else is SQLAlchemy Core.
 """
@@ -8,18 +8,9 @@ than the database work itself; everything else is SQLAlchemy Core.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import numpy as np
-from sqlalchemy import (
-    Connection,
-    and_,
-    exists,
-    func,
-    literal,
-    select,
-    union_all,
-)
+from sqlalchemy import Connection, Subquery, and_, exists, func, literal, select, union_all
 
 from cdnexport.db.engine import Database
 from cdnexport.db.schema import domain, usage_sample
@@ -41,8 +32,9 @@ ID_CHUNK = 500
 class SqlUsageStore:
     """Usage samples in the ``usage_sample`` table, read as ``Series`` (a ``UsageSource``)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, fetch_batch: int = FETCH_BATCH) -> None:
         self._db = db
+        self._fetch_batch = fetch_batch
 
     def upsert(self, conn: Connection, samples: SampleBatch) -> int:
         """Write ``samples`` inside the caller's transaction; a stored (domain, region, ts) is
@@ -99,11 +91,13 @@ class SqlUsageStore:
             names = _domain_names(conn, query.domain_ids)
             pairs = _present_pairs(conn, list(names), query)
             if query.aggregate_label is not None:
-                yield from _aggregate(conn, query.aggregate_label, pairs, slots, metrics)
+                yield from _aggregate(
+                    conn, query.aggregate_label, pairs, slots, metrics, self._fetch_batch
+                )
                 return
             with_data = {domain_id for domain_id, _ in pairs}
             for domain_id in sorted(with_data, key=names.__getitem__):
-                rows = _domain_rows(conn, domain_id, slots, metrics)
+                rows = _domain_rows(conn, domain_id, slots, metrics, self._fetch_batch)
                 yield from _assemble(names[domain_id], rows, slots, len(metrics))
 
 
@@ -127,7 +121,7 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
         yield list(ids[start : start + ID_CHUNK])
 
 
-def _region_ids() -> Any:
+def _region_ids() -> Subquery:
     """Every region id as a one-column derived table ``region``."""
     return union_all(*(select(literal(i).label("region")) for i in range(len(REGIONS)))).subquery(
         "regions"
@@ -171,7 +165,7 @@ def _present_pairs(
 
 
 def _domain_rows(
-    conn: Connection, domain_id: int, slots: range, metrics: tuple[str, ...]
+    conn: Connection, domain_id: int, slots: range, metrics: tuple[str, ...], batch: int
 ) -> Iterator[Int64Array]:
     """One domain's samples as (region, ts, *metrics) int64 blocks, ordered by region then ts."""
     mark = _placeholder(conn)
@@ -182,7 +176,7 @@ def _domain_rows(
     cursor = conn.connection.cursor()
     try:
         cursor.execute(sql, (domain_id, slots.start, slots.stop))
-        while block := cursor.fetchmany(FETCH_BATCH):
+        while block := cursor.fetchmany(batch):
             yield np.array(block, dtype=np.int64)
     finally:
         cursor.close()
@@ -217,6 +211,7 @@ def _aggregate(
     pairs: set[tuple[int, int]],
     slots: range,
     metrics: tuple[str, ...],
+    batch: int,
 ) -> Iterator[Series]:
     """One series per region with data, summed over the domains.
 
@@ -226,7 +221,7 @@ def _aggregate(
     present = sorted({region for _, region in pairs})
     totals = np.zeros((len(REGIONS), len(metrics), len(slots)), dtype=np.int64)
     for domain_id in sorted({domain_id for domain_id, _ in pairs}):
-        for block in _domain_rows(conn, domain_id, slots, metrics):
+        for block in _domain_rows(conn, domain_id, slots, metrics, batch):
             index = (block[:, 1] - slots.start) // SLOT_SECONDS
             # (region, ts) is unique within one domain, so a plain += loses no sum.
             totals[block[:, 0], :, index] += block[:, 2:]

@@ -9,7 +9,7 @@ from pathlib import Path
 from cdnexport.protocol.request import RpcRequest
 
 # The published test secret the captures were signed with, not a credential.
-SECRET = "testAccessKeySecret"  # noqa: S105
+SECRET = "testAccessKeySecret"
 ACCESS_KEY_ID = "testAccessKeyId"
 VECTORS = Path(__file__).resolve().parent / "vectors"
 
