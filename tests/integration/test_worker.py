@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from cdnexport.clock import ManualClock
-from cdnexport.db import accounts
+from cdnexport.db import accounts, tasks
 from cdnexport.db.accounts import Account
 from cdnexport.domain.regions import REGION_ID
 from cdnexport.export.writer import ColumnSpec, WorkbookWriter
@@ -189,3 +189,41 @@ def test_task_deleted_mid_export_leaves_no_file(services: Services, account: Acc
     exports = services.settings.exports_dir
     assert not [p for p in exports.rglob("*") if p.is_file()]
     assert not [p for p in (services.settings.data_dir / "tmp").iterdir()]
+
+
+def test_group_of_more_than_100_domains_exports_group_totals(
+    services: Services, account: Account
+) -> None:
+    names = [f"g{i}.example.org" for i in range(101)]
+    with services.db.write() as conn:
+        accounts.add_domains(conn, account.id, names)
+        accounts.create_group(conn, account.id, "huge", [*names, "x.example.com"])
+    small = [f"g{i}.example.org" for i in range(3)]
+    with services.db.write() as conn:
+        accounts.create_group(conn, account.id, "small", [*small, "x.example.com"])
+    huge_id = create(services, account, Group="huge", Language="en-us")
+    small_id = create(services, account, Group="small", Language="en-us")
+    Worker(services).run_once()
+    Worker(services).run_once()
+    huge = read_rows(services.settings.exports_dir / f"{account.id}/{huge_id}.xlsx", "Detail")
+    assert huge[0][1] == "Group" and {r[1] for r in huge[1:]} == {"huge"}
+    assert sum(r[3] for r in huge[1:]) == sum(range(1000, 1010))
+    small_rows = read_rows(
+        services.settings.exports_dir / f"{account.id}/{small_id}.xlsx", "Detail"
+    )
+    assert small_rows[0][1] == "Domain" and {r[1] for r in small_rows[1:]} == {"x.example.com"}
+
+
+def test_upkeep_purges_old_tasks_files_and_nonces(
+    services: Services, account: Account, clock: ManualClock
+) -> None:
+    task_id = create(services, account)
+    Worker(services).run_once()
+    path = services.settings.exports_dir / f"{account.id}/{task_id}.xlsx"
+    assert path.exists()
+    clock.advance(91 * DAY)
+    Worker(services).upkeep()
+    assert not path.exists()
+    with services.db.read() as conn:
+        assert tasks.get_task(conn, account.id, int(task_id)) is None
+    assert services.nonces.use(account.access_key_id, "fresh", int(clock.now()), 900)
