@@ -7,12 +7,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
 from cdnexport.clock import ManualClock
 from cdnexport.db import accounts
 from cdnexport.db.accounts import Account
+from cdnexport.protocol.request import RpcRequest
+from cdnexport.protocol.signature import sign_v1
 from cdnexport.services import Services
 from cdnexport.web.rpc import RpcEdge, RpcResponse
 from tests.support import add_account, iso, make_services, v1_request, v3_request
@@ -290,3 +293,15 @@ def test_internal_errors_are_generic(edge: RpcEdge, alice: Account, services: Se
     resp, body = call(edge, alice, DESCRIBE, {})
     assert (resp.status, body["Code"]) == (500, "InternalError")
     assert "export_task" not in body["Message"]
+
+
+def test_malformed_timestamp_and_missing_signature(edge: RpcEdge, alice: Account) -> None:
+    good = v1_request(alice, DESCRIBE, {}, NOW)
+    params = dict(parse_qsl(good.raw_query, keep_blank_values=True))
+    params["Timestamp"] = "2026/05/28 20:26:40"
+    params["Signature"] = sign_v1("POST", params, alice.access_key_secret)
+    resp = edge.handle(RpcRequest("POST", "/", urlencode(params), good.headers, b""))
+    assert (resp.status, json.loads(resp.body)["Code"]) == (400, "InvalidTimeStamp.Format")
+    del params["Signature"]
+    resp = edge.handle(RpcRequest("POST", "/", urlencode(params), good.headers, b""))
+    assert (resp.status, json.loads(resp.body)["Code"]) == (400, "IncompleteSignature")
