@@ -1,0 +1,1 @@
+"""Usage from access logs: Alibaba Cloud CDN, nginx and JSON-lines logs aggregated into samples."""
