@@ -1,0 +1,1 @@
+"""Request guards kept in Redis so they hold across API processes: nonces and rate limits."""
