@@ -1,4 +1,5 @@
-"""Turns usage series into detail rows and streams them to a ``WorkbookWriter``.
+"""Turns usage series into detail rows and streams them to a ``WorkbookWriter``; with report
+facts, also the summary, notes and chart-data sheets, from figures gathered in the same pass.
 
 Sheets hold at most ``max_rows_per_sheet`` data rows; the rest continues on numbered sheets with
 the same header, so an export is never truncated.
@@ -12,12 +13,23 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from cdnexport.domain.task import SLOT_SECONDS, ExportType, Language
-from cdnexport.export import layout
-from cdnexport.export.layout import LabelKind
+from cdnexport.domain.task import SLOT_SECONDS, ExportType
+from cdnexport.export import layout, notes, summary_sheet
+from cdnexport.export.plan import ReportFacts, WorkbookPlan
+from cdnexport.export.summary import SummaryAccumulator
 from cdnexport.export.timecells import slot_serials
 from cdnexport.export.writer import ColumnData, WorkbookWriter
 from cdnexport.usage.series import METRICS, Series
+
+__all__ = [
+    "EXCEL_DATA_ROWS",
+    "BuildStats",
+    "ExportCancelled",
+    "ReportFacts",
+    "WorkbookPlan",
+    "build_workbook",
+    "metric_columns",
+]
 
 #: Data rows of one Excel sheet below its header row.
 EXCEL_DATA_ROWS = 1_048_575
@@ -25,16 +37,6 @@ EXCEL_DATA_ROWS = 1_048_575
 
 class ExportCancelled(Exception):
     """``should_stop`` asked the build to stop; the workbook is incomplete."""
-
-
-@dataclass(frozen=True)
-class WorkbookPlan:
-    export_type: ExportType
-    language: Language
-    time_zone: str
-    start: int
-    end: int
-    label_kind: LabelKind
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,9 @@ def build_workbook(
 ) -> BuildStats:
     """Write one row per (series, slot), series in the order given, then slots in time order.
 
-    ``on_progress`` gets a percentage after each series; ``should_stop`` is asked before each
-    batch and ``ExportCancelled`` is raised when it says yes. The writer is not closed here.
+    With ``plan.facts``, the summary sheet goes first, the notes second and the chart data
+    last. ``on_progress`` gets a percentage after each series; ``should_stop`` is asked before
+    each batch and ``ExportCancelled`` is raised when it says yes. The writer is not closed here.
     """
     if not 1 <= max_rows_per_sheet <= EXCEL_DATA_ROWS:
         raise ValueError(f"max_rows_per_sheet must be in 1..{EXCEL_DATA_ROWS}")
@@ -64,6 +67,7 @@ def build_workbook(
     regions = layout.region_names(plan.language)
     times = slot_serials(plan.start, plan.end, plan.time_zone)
     slots = len(times)
+    figures = None if plan.facts is None else SummaryAccumulator(plan.export_type, slots)
 
     sheets = 1
     writer.add_sheet(layout.sheet_name(plan.language, sheets), columns)
@@ -73,6 +77,8 @@ def build_workbook(
         if not 0 <= item.region < len(regions):
             raise ValueError(f"unknown region id {item.region} in series {item.label!r}")
         metrics = metric_columns(plan.export_type, item, slots)
+        if figures is not None:
+            figures.add(item)
         region = regions[item.region]
         offset = 0
         while offset < slots:
@@ -96,7 +102,29 @@ def build_workbook(
             rows += count
         if on_progress is not None:
             on_progress(min(100, done * 100 // max(series_count, done)))
-    return BuildStats(rows=rows, sheets=sheets)
+    stats = BuildStats(rows=rows, sheets=sheets)
+    if plan.facts is not None and figures is not None:
+        _write_report(plan, plan.facts, figures, times, stats, writer)
+    return stats
+
+
+def _write_report(
+    plan: WorkbookPlan,
+    facts: ReportFacts,
+    figures: SummaryAccumulator,
+    times: npt.NDArray[np.float64],
+    stats: BuildStats,
+    writer: WorkbookWriter,
+) -> None:
+    summary = figures.result(times)
+    chart = summary_sheet.chart_data(plan, summary, times)
+    if chart is not None:
+        name, columns, data = chart
+        writer.add_sheet(name, columns)
+        writer.write_batch(data)
+    sheet = summary_sheet.summary_sheet(plan, facts, summary, times, stats.rows, stats.sheets)
+    writer.add_free_sheet(sheet, 0)
+    writer.add_free_sheet(notes.notes_sheet(plan, summary.slots), 1)
 
 
 def metric_columns(

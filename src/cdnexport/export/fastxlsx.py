@@ -3,7 +3,8 @@
 Written instead of using a library because the libraries spend their time in per-cell Python and
 level-6 deflate (``XlsxWriter`` does about 35k rows/s): here Arrow renders whole columns, ISA-L
 deflates at level 1 and ``zipstream`` writes the container. Memory stays flat as rows grow; only
-the shared-string table grows, with the number of distinct strings.
+the shared-string table grows, with the number of distinct strings. Free-form sheets (a summary)
+are kept whole until ``close``, when their place in the tab order is final.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any, Final, cast
 import numpy as np
 import numpy.typing as npt
 
-from cdnexport.export import xlsxparts
-from cdnexport.export.writer import CellKind, ColumnData, ColumnSpec
+from cdnexport.export import xlsxchart, xlsxfree, xlsxparts
+from cdnexport.export.writer import CellKind, ColumnData, ColumnSpec, FreeSheet
 from cdnexport.export.xlsxrows import (
     Piece,
     RepeatedFloatTexts,
@@ -104,6 +105,9 @@ class FastXlsxWriter:
         self._zip = ZipStreamWriter(path)
         self._strings = _SharedStrings()
         self._sheet_names: list[str] = []
+        #: Indexes into ``_sheet_names`` (sheet N + 1 is ``sheetN+1.xml``) in tab order.
+        self._tabs: list[int] = []
+        self._free: list[tuple[int, FreeSheet]] = []
         self._sheet: _Sheet | None = None
         self._time_texts: dict[int, RepeatedFloatTexts] = {}
         self._closed = False
@@ -125,12 +129,15 @@ class FastXlsxWriter:
         self._finish_sheet()
         self._sheet_names.append(name)
         number = len(self._sheet_names)
+        self._tabs.append(number - 1)
         entry = self._zip.open_entry(
             f"xl/worksheets/sheet{number}.xml", xlsxparts.SHEET_PREFIX_SIZE
         )
         header = [self._strings.code(column.header) for column in columns]
         widths = [column.width for column in columns]
-        entry.write(xlsxparts.sheet_head(widths, header, selected=number == 1))
+        # Never selected: a free sheet may still be put in front of it, and two selected tabs
+        # open grouped in Excel. With no tab selected, Excel shows the first (``activeTab``).
+        entry.write(xlsxparts.sheet_head(widths, header, selected=False))
         self._sheet = _Sheet(entry, tuple(column.kind for column in columns))
 
     def write_batch(self, columns: Sequence[ColumnData]) -> None:
@@ -164,6 +171,26 @@ class FastXlsxWriter:
             # Held past this call, so the caller's arrays must not be shared.
             sheet.pending[-1] = [c.copy() if isinstance(c, np.ndarray) else c for c in cells]
 
+    def add_free_sheet(self, sheet: FreeSheet, position: int) -> None:
+        self._check_open()
+        xlsxparts.check_sheet_name(sheet.name, self._sheet_names)
+        if not 0 <= position <= len(self._tabs):
+            raise ValueError(f"position {position} is outside 0..{len(self._tabs)}")
+        if len(sheet.rows) > MAX_DATA_ROWS + 1:
+            raise ValueError(f"a sheet holds at most {MAX_DATA_ROWS + 1} rows")
+        if any(len(row) > xlsxparts.MAX_COLUMNS for row in sheet.rows):
+            raise ValueError(f"a sheet holds at most {xlsxparts.MAX_COLUMNS} columns")
+        # Rendered at close; a bad number is refused now, where the caller can tell.
+        for row in sheet.rows:
+            for cell in row:
+                if cell is not None and not isinstance(cell.value, str):
+                    xlsxfree.number_text(cell.value)
+        self._finish_sheet()
+        self._sheet_names.append(sheet.name)
+        index = len(self._sheet_names) - 1
+        self._tabs.insert(position, index)
+        self._free.append((index, sheet))
+
     def close(self) -> None:
         if self._closed:
             return
@@ -172,22 +199,49 @@ class FastXlsxWriter:
                 # Excel refuses a workbook without sheets.
                 self.add_sheet("Sheet1", [])
             self._finish_sheet()
+            charts = self._write_free_sheets()
             strings = self._zip.open_entry("xl/sharedStrings.xml")
             for chunk in self._strings.xml_chunks():
                 strings.write(chunk)
             strings.finish()
-            self._zip.write_entry("xl/workbook.xml", xlsxparts.workbook(self._sheet_names))
+            workbook = xlsxparts.workbook(self._sheet_names, self._tabs)
+            self._zip.write_entry("xl/workbook.xml", workbook)
             sheet_count = len(self._sheet_names)
             self._zip.write_entry(
                 "xl/_rels/workbook.xml.rels", xlsxparts.workbook_rels(sheet_count)
             )
-            self._zip.write_entry("[Content_Types].xml", xlsxparts.content_types(sheet_count))
+            types = xlsxparts.content_types(sheet_count, charts)
+            self._zip.write_entry("[Content_Types].xml", types)
             self._zip.close()
         except BaseException:
             self._zip.abort()
             raise
         finally:
             self._closed = True
+
+    def _write_free_sheets(self) -> int:
+        """Write the free sheets with their charts; returns how many charts there are."""
+        charts = 0
+        for index, sheet in self._free:
+            number = index + 1
+            chart = sheet.chart
+            xml = xlsxfree.free_sheet(
+                sheet, self._strings.code, selected=self._tabs[0] == index, drawing=bool(chart)
+            )
+            self._zip.write_entry(f"xl/worksheets/sheet{number}.xml", xml)
+            if chart is None:
+                continue
+            charts += 1
+            self._zip.write_entry(
+                f"xl/worksheets/_rels/sheet{number}.xml.rels", xlsxfree.sheet_rels(charts)
+            )
+            drawing = xlsxchart.drawing_xml(chart, sheet.widths)
+            self._zip.write_entry(f"xl/drawings/drawing{charts}.xml", drawing)
+            self._zip.write_entry(
+                f"xl/drawings/_rels/drawing{charts}.xml.rels", xlsxchart.drawing_rels(charts)
+            )
+            self._zip.write_entry(f"xl/charts/chart{charts}.xml", xlsxchart.chart_xml(chart))
+        return charts
 
     def _check_open(self) -> None:
         if self._closed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Final, Literal
 
 from cdnexport.domain.regions import REGION_NAMES
@@ -49,9 +50,13 @@ def sheet_name(language: Language, number: int) -> str:
     return base if number == 1 else f"{base} ({number})"
 
 
+def zone_label(time_zone: str) -> str:
+    """How a zone is named in the workbook: every name of UTC itself as plain ``UTC``."""
+    return "UTC" if time_zone in _UTC_NAMES else time_zone
+
+
 def time_header(language: Language, time_zone: str) -> str:
-    zone = "UTC" if time_zone in _UTC_NAMES else time_zone
-    return f"{_TIME[language]} ({zone})"
+    return f"{_TIME[language]} ({zone_label(time_zone)})"
 
 
 def region_names(language: Language) -> tuple[str, ...]:
@@ -76,3 +81,8 @@ def columns(
         ColumnSpec(_REGION[language], CellKind.TEXT, _REGION_WIDTH),
         *metrics,
     ]
+
+
+def text_width(text: str) -> int:
+    """About how many characters wide ``text`` is shown: East Asian wide characters count two."""
+    return len(text) + sum(unicodedata.east_asian_width(char) in "WF" for char in text)

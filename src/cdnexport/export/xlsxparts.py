@@ -1,7 +1,7 @@
 """The XML parts of an xlsx package around the sheet data, and the escaping rules for its text.
 
-Written by hand because a workbook of plain typed cells needs only a few fixed parts; style ids
-``DATE_STYLE`` and ``HEADER_STYLE`` index the ``cellXfs`` of ``STYLES``.
+Written by hand because a workbook of plain typed cells needs only a few fixed parts; the
+``*_STYLE`` ids index the ``cellXfs`` of ``STYLES``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,34 @@ from collections.abc import Sequence
 from typing import Final
 
 DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm"
+DAY_FORMAT: Final = "yyyy-mm-dd"
 DATE_STYLE: Final = 1
 HEADER_STYLE: Final = 2
+#: Styles of free-form sheets, all top-aligned so that a label stays beside the first line of
+#: a wrapped text: (number format id, font id, wrapped), in ``cellXfs`` order from id 3 on.
+#: Formats 3 and 4 are Excel's built-in #,##0 and #,##0.00.
+FREE_STYLES: Final = {
+    "plain": (0, 0, False),
+    "bold": (0, 1, False),
+    "title": (0, 2, False),
+    "wrap": (0, 0, True),
+    "datetime": (164, 0, False),
+    "date": (165, 0, False),
+    "integer": (3, 0, False),
+    "decimal": (4, 0, False),
+}
+FIRST_FREE_STYLE: Final = 3
+
+
+def _free_xf(number_format: int, font: int, wrapped: bool) -> str:
+    wrap = ' wrapText="1"' if wrapped else ""
+    return (
+        f'<xf numFmtId="{number_format}" fontId="{font}" fillId="0" borderId="0" xfId="0" '
+        f'applyNumberFormat="1" applyFont="1" applyAlignment="1"><alignment vertical="top"{wrap}/>'
+        "</xf>"
+    )
+
+
 #: Columns of an Excel sheet.
 MAX_COLUMNS: Final = 16_384
 #: Excel counts sheet-name length in UTF-16 code units.
@@ -51,17 +77,21 @@ APP_PROPS: Final = (
 
 STYLES: Final = (
     f'{_DECLARATION}<styleSheet xmlns="{_MAIN}">'
-    f'<numFmts count="1"><numFmt numFmtId="164" formatCode="{DATETIME_FORMAT}"/></numFmts>'
+    f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{DATETIME_FORMAT}"/>'
+    f'<numFmt numFmtId="165" formatCode="{DAY_FORMAT}"/></numFmts>'
     # No theme part is written, so fonts name their face instead of referring to a theme.
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fonts count="3"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="14"/><name val="Calibri"/><family val="2"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    f'<cellXfs count="{FIRST_FREE_STYLE + len(FREE_STYLES)}">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    f"{''.join(_free_xf(*style) for style in FREE_STYLES.values())}</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 ).encode()
@@ -79,11 +109,19 @@ _NOT_IN_XML: Final = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _NOT_IN_SHEET_NAME: Final = re.compile("[\\[\\]:*?/\\\\\x00-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def content_types(sheet_count: int) -> bytes:
+def content_types(sheet_count: int, chart_count: int = 0) -> bytes:
+    """Charts are ``xl/charts/chartN.xml``, each in its own ``xl/drawings/drawingN.xml``."""
     sheets = "".join(
         f'<Override PartName="/xl/worksheets/sheet{number}.xml" '
         f'ContentType="{_SML_TYPE}.worksheet+xml"/>'
         for number in range(1, sheet_count + 1)
+    )
+    sheets += "".join(
+        f'<Override PartName="/xl/drawings/drawing{number}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/>'
+        f'<Override PartName="/xl/charts/chart{number}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.drawingml.chart+xml"/>'
+        for number in range(1, chart_count + 1)
     )
     return (
         f'{_DECLARATION}<Types xmlns="{_TYPES}">'
@@ -103,10 +141,15 @@ def content_types(sheet_count: int) -> bytes:
     ).encode()
 
 
-def workbook(sheet_names: Sequence[str]) -> bytes:
+def workbook(sheet_names: Sequence[str], order: Sequence[int] | None = None) -> bytes:
+    """``sheet_names[i]`` is ``sheet{i + 1}.xml``; ``order`` lists those indexes in tab order."""
+    tabs = range(len(sheet_names)) if order is None else order
+    if sorted(tabs) != list(range(len(sheet_names))):
+        raise ValueError(f"tab order {list(tabs)} is not a permutation of the sheets")
     sheets = "".join(
-        f'<sheet name="{escape_attribute(name)}" sheetId="{number}" r:id="rId{number}"/>'
-        for number, name in enumerate(sheet_names, start=1)
+        f'<sheet name="{escape_attribute(sheet_names[index])}" sheetId="{index + 1}" '
+        f'r:id="rId{index + 1}"/>'
+        for index in tabs
     )
     return (
         f'{_DECLARATION}<workbook xmlns="{_MAIN}" xmlns:r="{_DOC_RELS}">'

@@ -1,4 +1,5 @@
-"""An in-memory ``WorkbookWriter`` that records sheets and rows, for testing the builder."""
+"""An in-memory ``WorkbookWriter`` that records sheets, rows and free sheets, for testing the
+builder."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cdnexport.export.writer import ColumnData, ColumnSpec
+from cdnexport.export.writer import ColumnData, ColumnSpec, FreeSheet
 
 Cell = float | int | str
 
@@ -25,14 +26,30 @@ class RecordingWriter:
 
     def __init__(self) -> None:
         self.sheets: list[RecordedSheet] = []
+        self.free: list[FreeSheet] = []
+        #: Every sheet's name in tab order.
+        self.tabs: list[str] = []
         self.closed = False
+        self._open = False
 
     def add_sheet(self, name: str, columns: Sequence[ColumnSpec]) -> None:
         assert not self.closed
+        assert name not in self.tabs
         self.sheets.append(RecordedSheet(name, list(columns)))
+        self.tabs.append(name)
+        self._open = True
+
+    def add_free_sheet(self, sheet: FreeSheet, position: int) -> None:
+        assert not self.closed
+        assert sheet.name not in self.tabs
+        assert 0 <= position <= len(self.tabs)
+        self.free.append(sheet)
+        self.tabs.insert(position, sheet.name)
+        self._open = False
 
     def write_batch(self, columns: Sequence[ColumnData]) -> None:
         assert not self.closed
+        assert self._open, "write_batch after add_free_sheet needs add_sheet first"
         sheet = self.sheets[-1]
         assert len(columns) == len(sheet.columns)
         lengths = {len(column) for column in columns}
