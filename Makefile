@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install check test serve-demo clean
+.PHONY: install check test bench serve-demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ check: install
 
 test: check
 	$(BIN)/pytest -q
+
+# The README's Performance figures (a few minutes; not part of CI). The Describe load needs
+# wrk, Debian's package: installed here when missing and apt-get can.
+bench: install
+	@command -v wrk >/dev/null || apt-get install -y wrk || \
+		{ echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python -m bench
 
 serve-demo: install
 	$(BIN)/cdnexport serve --demo

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,7 @@ from cdnexport.config import Settings
 from cdnexport.db import accounts
 from cdnexport.db.engine import Database
 from cdnexport.services import Services, build_services
+from cdnexport.usage.logs.formats import LogFormat
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 account_app = typer.Typer(no_args_is_help=True, help="Customer accounts and their AccessKeys.")
@@ -29,12 +32,18 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _services() -> Services:
+    from cdnexport.db.migrate import SchemaError
+
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return build_services(settings)
+    try:
+        return build_services(settings)
+    except SchemaError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _fail(message: str) -> None:
@@ -138,6 +147,52 @@ def usage_ingest(
     typer.echo(f"ingested {report.rows} rows")
 
 
+@usage_app.command("ingest-logs")
+def usage_ingest_logs(
+    account: AccountArg,
+    files: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help="Access logs, plain or gzip.")
+    ],
+    log_format: Annotated[LogFormat, typer.Option("--format", help="Log line format.")],
+    region: Annotated[
+        str | None, typer.Option(help="Billing region of every line: CN AP1 AP2 AP3 NA EU MEAA SA.")
+    ] = None,
+    node_map: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="CSV of node pattern,region rows."),
+    ] = None,
+) -> None:
+    """Add the usage in access logs to 5-minute samples; a file read before adds nothing."""
+    from cdnexport.usage.logs.ingest import LogIngestError, ingest_logs, region_source
+    from cdnexport.usage.logs.nodemap import NodeMapError
+    from cdnexport.usage.logs.progress import progress_for
+    from cdnexport.usage.logs.report import render_report
+
+    services = _services()
+    try:
+        regions = region_source(region, node_map)
+        with services.db.read() as conn:
+            account_id = accounts.by_name(conn, account).id
+        total = sum(path.stat().st_size for path in files)
+        with progress_for(sys.stderr, total) as progress:
+            report = ingest_logs(
+                services.db,
+                account_id,
+                files,
+                log_format,
+                regions,
+                clock=services.clock,
+                progress=progress,
+            )
+    except (accounts.NotFound, LogIngestError, NodeMapError) as exc:
+        _fail(str(exc))
+        return
+    for line in render_report(report):
+        typer.echo(line)
+    if report.rejected:
+        raise typer.Exit(1)
+
+
 @usage_app.command("demo")
 def usage_demo(
     account: AccountArg,
@@ -167,12 +222,16 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Create a demo tenant with data and print how to call.")
     ] = False,
+    processes: Annotated[
+        int, typer.Option(min=1, help="API processes (more than 1: uvicorn workers).")
+    ] = 1,
+    export_workers: Annotated[
+        int | None,
+        typer.Option(min=0, help="Export worker threads (0: none); default: worker_threads."),
+    ] = None,
 ) -> None:
-    """Serve the API and downloads, with in-process export workers."""
-    import uvicorn
-
-    from cdnexport.web.app import create_app
-    from cdnexport.worker.pool import lifespan
+    """Serve the API and downloads, with export workers (N API processes with --processes)."""
+    from cdnexport.web.serve import serve as run_server
 
     services = _services()
     settings = services.settings
@@ -183,14 +242,8 @@ def serve(
 
         tenant = ensure_demo_tenant(services)
         typer.echo(usage_banner(tenant, settings.public_url, int(services.clock.now())))
-    background = lifespan(services, settings.worker_threads) if settings.worker_threads else None
-    uvicorn.run(
-        create_app(services, background=background),
-        host=bind_host,
-        port=bind_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    workers = settings.worker_threads if export_workers is None else export_workers
+    run_server(services, bind_host, bind_port, processes, workers)
 
 
 @app.command()
@@ -205,10 +258,39 @@ def worker(
 
 @app.command()
 def migrate() -> None:
-    """Create or check the database schema."""
-    db = Database(Settings().effective_database_url)
-    db.create_schema()
-    typer.echo("schema is current")
+    """Bring the database schema to the newest revision (and, on PostgreSQL, its partitions)."""
+    from cdnexport.db import migrate as migrations
+
+    settings = Settings()
+    db = Database(settings.effective_database_url)
+    now = int(time.time())
+    try:
+        revision = migrations.migrate_database(db, now, now - settings.usage_retention_days * 86400)
+    except migrations.SchemaError as exc:
+        _fail(str(exc))
+        return
+    finally:
+        db.dispose()
+    typer.echo(f"schema is current (revision {revision})")
+
+
+@app.command()
+def cluster(
+    work_dir: Annotated[
+        Path, typer.Option("--dir", help="Folder for nanio's objects, temp files and logs.")
+    ] = Path("./cdnexport-cluster"),
+    apis: Annotated[int, typer.Option(min=1, help="API processes.")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="Export worker processes.")] = 2,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a local scale-out cluster on 127.0.0.1 (PostgreSQL and Redis from the environment,
+    nanio as S3) until Ctrl-C."""
+    from cdnexport.cluster import ClusterError, run
+
+    try:
+        run(work_dir, apis, workers, as_json, sys.stdout)
+    except ClusterError as exc:
+        _fail(str(exc))
 
 
 @app.command("settings")

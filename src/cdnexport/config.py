@@ -10,6 +10,7 @@ import os
 import secrets
 import time
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -31,7 +32,20 @@ class Settings(BaseSettings):
     )
     storage_url: str = Field(
         "",
-        description="Where workbooks are stored; empty means `file://<data_dir>/exports`.",
+        description=(
+            "Where workbooks are stored: `file:///path` or `s3://bucket/prefix` (endpoint, "
+            "region and keys from the `AWS_*` variables); empty means `file://<data_dir>/exports`."
+        ),
+    )
+    redis_url: str = Field(
+        "",
+        description=(
+            "Redis URL (`redis://host:6379/0`) for the nonce store and rate limits shared by all "
+            "API processes; empty keeps nonces in the database and limits per process."
+        ),
+    )
+    redis_key_prefix: str = Field(
+        "cdnexport:", description="Prefix of every Redis key, so deployments can share a Redis."
     )
     public_url: str = Field(
         "http://127.0.0.1:8080",
@@ -61,8 +75,19 @@ class Settings(BaseSettings):
     nonce_ttl_seconds: int = Field(
         900, ge=1, description="How long a SignatureNonce stays used, in seconds."
     )
+    access_key_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How long an API process reuses a looked-up AccessKey; disabling or "
+        "enabling a key takes effect within this time (0: look it up on every request).",
+    )
     retention_days: int = Field(
         90, ge=1, description="Tasks and their files older than this are purged."
+    )
+    usage_retention_days: int = Field(
+        400,
+        ge=32,
+        description="PostgreSQL: usage partitions of months older than this, in days, are dropped.",
     )
     worker_threads: int = Field(
         1, ge=0, description="Export workers `cdnexport serve` runs in-process (0: none)."
@@ -79,6 +104,10 @@ class Settings(BaseSettings):
     )
     purge_interval_seconds: float = Field(
         3600.0, gt=0, description="How often a worker runs the retention purge."
+    )
+    workbook_writer: Literal["fast", "xlsxwriter"] = Field(
+        "fast",
+        description="Workbook writer: `fast` (streaming, default) or `xlsxwriter` (reference).",
     )
     log_level: str = Field("INFO", description="Python logging level.")
 
@@ -100,8 +129,12 @@ class Settings(BaseSettings):
     def _check_urls(self) -> Settings:
         if self.database_url and not self.database_url.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
-        if self.storage_url and not self.storage_url.startswith("file://"):
-            raise ValueError("storage_url must be a file:// URL")
+        if self.storage_url and not self.storage_url.startswith(("file://", "s3://")):
+            raise ValueError("storage_url must be a file:// or s3:// URL")
+        if self.storage_url.startswith("s3://") and not self.s3_location[0]:
+            raise ValueError("storage_url s3://bucket/prefix needs a bucket")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")
         return self
 
     @property
@@ -112,9 +145,16 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'cdnexport.db').resolve()}"
 
     @property
+    def s3_location(self) -> tuple[str, str]:
+        """Bucket and key prefix (empty or ending in ``/``) of an ``s3://`` storage URL."""
+        bucket, _, prefix = self.storage_url.removeprefix("s3://").partition("/")
+        prefix = prefix.strip("/")
+        return bucket, f"{prefix}/" if prefix else ""
+
+    @property
     def exports_dir(self) -> Path:
-        """Folder of the local file store."""
-        if self.storage_url:
+        """Folder of the local file store (unused with S3)."""
+        if self.storage_url.startswith("file://"):
             return Path(self.storage_url.removeprefix("file://"))
         return self.data_dir / "exports"
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from cdnexport.clock import Clock, SystemClock
 from cdnexport.config import Settings
+from cdnexport.db import migrate
 from cdnexport.db.engine import Database
 from cdnexport.db.nonces import DbNonceStore, NonceStore
 from cdnexport.ratelimit import RateLimiter, TokenBucketLimiter
@@ -27,18 +29,48 @@ class Services:
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    """Connect to the database (creating the schema if needed) and the object store."""
+    """Connect to the database (migrating the embedded one, checking any other one's schema
+    revision), the object store and, when configured, Redis."""
     db = Database(settings.effective_database_url)
-    db.create_schema()
-    store = LocalBlobStore(
-        settings.exports_dir, settings.public_url, settings.effective_url_secret()
-    )
+    migrate.prepare(db)
+    nonces, limiter = _request_guards(settings, db)
     return Services(
         settings=settings,
         db=db,
-        store=store,
+        store=_blob_store(settings),
         usage=SqlUsageStore(db),
-        nonces=DbNonceStore(db),
-        limiter=TokenBucketLimiter(settings.rate_limit_per_second),
+        nonces=nonces,
+        limiter=limiter,
         clock=clock or SystemClock(),
     )
+
+
+def _blob_store(settings: Settings) -> BlobStore:
+    if settings.storage_url.startswith("s3://"):
+        # Imported only when used: boto3 adds start-up time the embedded default does not need.
+        from cdnexport.storage.s3 import S3BlobStore, s3_client
+
+        bucket, prefix = settings.s3_location
+        return S3BlobStore(s3_client(os.environ.get("AWS_REGION")), bucket, prefix)
+    return LocalBlobStore(
+        settings.exports_dir, settings.public_url, settings.effective_url_secret()
+    )
+
+
+def _request_guards(settings: Settings, db: Database) -> tuple[NonceStore, RateLimiter]:
+    """Nonces and rate limits in Redis when configured (shared by all API processes); else
+    nonces in the database and limits per process."""
+    if settings.redis_url:
+        from redis import Redis
+
+        from cdnexport.cache.redis_nonces import RedisNonceStore
+        from cdnexport.cache.redis_ratelimit import RedisRateLimiter
+
+        client = Redis.from_url(settings.redis_url, socket_timeout=5, health_check_interval=30)
+        client.ping()  # an unreachable Redis stops the start, not the first request
+        prefix = settings.redis_key_prefix
+        return (
+            RedisNonceStore(client, prefix),
+            RedisRateLimiter(client, settings.rate_limit_per_second, prefix),
+        )
+    return DbNonceStore(db), TokenBucketLimiter(settings.rate_limit_per_second)

@@ -1,6 +1,9 @@
 """Fixtures of the contract tests: one live server per configuration, clients per SDK mode.
 
-Set ``CDNEXPORT_CONTRACT_DATABASE_URL`` to a PostgreSQL URL to run everything against it too.
+Set ``CDNEXPORT_CONTRACT_DATABASE_URL`` to a PostgreSQL URL to run everything against it too
+(a fresh schema per session); set ``CDNEXPORT_CONTRACT_REDIS_URL`` as well to run it against the
+scale-out shape instead: PostgreSQL, Redis, nanio as S3, two API processes and two workers.
+Under CI (``CI`` set) both must be set: the scale-out run is required there.
 """
 
 from __future__ import annotations
@@ -8,19 +11,37 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack
 
 import pytest
 
 from tests.contract.deployment import Deployment, provision
 from tests.contract.sdk import MODES, CdnClient, Mode, make_client
 from tests.contract.server import LiveServer, ServerConfig
+from tests.scaleout.deployments import postgresql_backing, scaleout_backing
 
 
 def _server_configs() -> list[ServerConfig]:
     configs = [ServerConfig("sqlite")]
     url = os.environ.get("CDNEXPORT_CONTRACT_DATABASE_URL", "")
-    if url:
-        configs.append(ServerConfig("postgresql", {"CDNEXPORT_DATABASE_URL": url}))
+    redis = os.environ.get("CDNEXPORT_CONTRACT_REDIS_URL", "")
+    if os.environ.get("CI") and not (url and redis):
+        raise RuntimeError(
+            "CI must run the scale-out contract tests: set CDNEXPORT_CONTRACT_DATABASE_URL "
+            "and CDNEXPORT_CONTRACT_REDIS_URL"
+        )
+    if url and redis:
+        configs.append(
+            ServerConfig(
+                "scaleout",
+                serve_args=("--processes", "2", "--export-workers", "2"),
+                backing=lambda work_dir: scaleout_backing(url, redis, work_dir),
+            )
+        )
+    elif url:
+        configs.append(
+            ServerConfig("postgresql", backing=lambda _work_dir: postgresql_backing(url))
+        )
     return configs
 
 
@@ -35,13 +56,17 @@ def deployment(
     server_config: ServerConfig, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
     work_dir = tmp_path_factory.mktemp(f"contract-{server_config.name}")
-    server = LiveServer(work_dir / "data", server_config)
-    try:
-        deployed = provision(server, work_dir, int(time.time()))
-        server.start()
-        yield deployed
-    finally:
-        server.stop()
+    with ExitStack() as stack:
+        backing = None
+        if server_config.backing is not None:
+            backing = stack.enter_context(server_config.backing(work_dir / "backing"))
+        server = LiveServer(work_dir / "data", server_config, backing)
+        try:
+            deployed = provision(server, work_dir, int(time.time()))
+            server.start()
+            yield deployed
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="session", params=MODES)

@@ -33,7 +33,9 @@ class Deployment:
 
 
 def provision(server: LiveServer, work_dir: Path, now: int) -> Deployment:
-    """Create both accounts, their domains and group, and ingest the known CSV for alice."""
+    """Migrate, create both accounts, their domains and group, and ingest the known CSV for
+    alice."""
+    server.cli("migrate")
     tag = uuid.uuid4().hex[:8]
     alice = server.create_account(f"alice-{tag}")
     bob = server.create_account(f"bob-{tag}")

@@ -1,7 +1,8 @@
 """A live ``cdnexport serve`` subprocess on a loopback port, set up through the real CLI.
 
-The configuration (extra ``CDNEXPORT_*`` variables, e.g. a PostgreSQL ``DATABASE_URL``) is a
-parameter, so the same tests can run against every supported deployment.
+The configuration (extra ``CDNEXPORT_*`` variables, e.g. a PostgreSQL ``DATABASE_URL``, serve
+options, and services started for the session) is a parameter, so the same tests can run
+against every supported deployment.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -26,11 +28,23 @@ LOG_TAIL = 20_000
 
 
 @dataclass(frozen=True)
+class Backing:
+    """What services started for a session add: variables, and where download links point
+    (None: the server's own ``/download/``)."""
+
+    env: Mapping[str, str]
+    download_prefix: str | None = None
+
+
+@dataclass(frozen=True)
 class ServerConfig:
-    """One deployment shape: a name for test ids and the variables that select it."""
+    """One deployment shape: a name for test ids, the variables that select it, options of
+    ``serve``, and services to start for the session (given a folder of their own)."""
 
     name: str
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    serve_args: tuple[str, ...] = ()
+    backing: Callable[[Path], AbstractContextManager[Backing]] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,9 @@ def console_script() -> Path:
 class LiveServer:
     """Runs CLI commands and the server with one environment; ``stop`` is safe to repeat."""
 
-    def __init__(self, data_dir: Path, config: ServerConfig) -> None:
+    def __init__(
+        self, data_dir: Path, config: ServerConfig, backing: Backing | None = None
+    ) -> None:
         self.port = free_port()
         self.endpoint = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.endpoint}"
@@ -75,7 +91,10 @@ class LiveServer:
             "CDNEXPORT_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
             **config.env,
+            **(backing.env if backing else {}),
         }
+        self.serve_args = config.serve_args
+        self.download_prefix = (backing and backing.download_prefix) or f"{self.url}/download/"
         self._process: subprocess.Popen[bytes] | None = None
 
     def cli(self, *args: str) -> str:
@@ -99,9 +118,18 @@ class LiveServer:
         return Credentials(name, out["AccessKeyId"], out["AccessKeySecret"])
 
     def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                [str(console_script()), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [
+                    str(console_script()),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    *self.serve_args,
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -32,6 +32,8 @@ VAS_EN = (
     "Dynamic HTTPS Requests",
 )
 FLOW_EN_ACCOUNT = ("Time (UTC)", "Account", "Billing Region", "Traffic (Byte)", "Bandwidth (bps)")
+#: The sheets around the detail: summary and notes first, chart data last.
+REPORT_SHEETS = {"zh-cn": ("汇总", "说明", "图表数据"), "en-us": ("Summary", "Notes", "Chart Data")}
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ def exports(alice: CdnClient, deployment: Deployment) -> dict[str, tuple[Case, F
     return {name: (planned[name], finish(alice, ids[name])) for name in planned}
 
 
+def detail_sheet(export: FinishedExport, name: str) -> Sheet:
+    return next(sheet for sheet in export.sheets if sheet.name == name)
+
+
 def series_of(sheet: Sheet) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
     """Rows grouped by (label, region name), in the order they first appear."""
     grouped: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
@@ -95,9 +101,9 @@ def series_of(sheet: Sheet) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
 
 
 def check_workbook(case: Case, export: FinishedExport, slots: list[int]) -> None:
-    sheets = export.sheets
-    assert [s.name for s in sheets] == [case.sheet]
-    sheet = sheets[0]
+    summary, notes, chart = REPORT_SHEETS[case.language]
+    assert [s.name for s in export.sheets] == [summary, notes, case.sheet, chart]
+    sheet = detail_sheet(export, case.sheet)
     assert sheet.header == case.header
     names = REGION_NAMES[case.language]
     grouped = series_of(sheet)
@@ -128,8 +134,8 @@ def test_workbook_holds_exactly_the_ingested_usage(
 def test_account_export_is_the_sum_of_its_domains(
     exports: dict[str, tuple[Case, FinishedExport]], deployment: Deployment
 ) -> None:
-    per_domain = series_of(exports["domains"][1].sheets[0])
-    per_account = series_of(exports["account"][1].sheets[0])
+    per_domain = series_of(detail_sheet(exports["domains"][1], "明细"))
+    per_account = series_of(detail_sheet(exports["account"][1], "Detail"))
     zh, en = REGION_NAMES["zh-cn"], REGION_NAMES["en-us"]
     for code in ("CN", "AP1", "NA"):
         summed = sum(

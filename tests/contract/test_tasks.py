@@ -49,7 +49,7 @@ def test_describe_shape_as_the_sdk_models_parse_it(
         assert (mine.status, mine.task_name) == ("success", TASK_NAME)
         assert mine.task_config.start_time == start
         assert ISO_UTC.match(mine.create_time) and ISO_UTC.match(mine.update_time)
-        assert mine.download_url.startswith(f"{deployment.server.url}/download/")
+        assert mine.download_url.startswith(deployment.server.download_prefix)
         return
     # The legacy SDK hands back the JSON text itself; its types are the contract.
     raw = alice.describe(page_size=50)
@@ -63,7 +63,7 @@ def test_describe_shape_as_the_sdk_models_parse_it(
     assert (found["Status"], found["TaskName"]) == ("success", TASK_NAME)
     assert found["TaskConfig"]["StartTime"] == start
     assert ISO_UTC.match(found["CreateTime"]) and ISO_UTC.match(found["UpdateTime"])
-    assert found["DownloadUrl"].startswith(f"{deployment.server.url}/download/")
+    assert found["DownloadUrl"].startswith(deployment.server.download_prefix)
 
 
 def test_describe_pages_newest_first(alice: CdnClient, listed: FinishedExport) -> None:

@@ -43,6 +43,8 @@ def start_worker(services: Services, log: Path) -> subprocess.Popen[bytes]:
         "CDNEXPORT_URL_SECRET": "test-url-secret",
         "CDNEXPORT_LEASE_SECONDS": "2",
         "CDNEXPORT_POLL_SECONDS": "0.1",
+        # The reference writer takes seconds here, so the kill lands mid-export for sure.
+        "CDNEXPORT_WORKBOOK_WRITER": "xlsxwriter",
     }
     with log.open("ab") as out:
         return subprocess.Popen([CLI, "worker"], env=env, stdout=out, stderr=out)

@@ -128,6 +128,9 @@ class ExplodingWriter:
     def write_batch(self, columns: Any) -> None:
         raise AssertionError("unreachable")
 
+    def add_free_sheet(self, sheet: Any, position: int) -> None:
+        raise AssertionError("unreachable")
+
     def close(self) -> None:
         self.inner.close()
 
@@ -173,6 +176,9 @@ class DeletingWriter:
 
     def write_batch(self, columns: Any) -> None:
         self.inner.write_batch(columns)
+
+    def add_free_sheet(self, sheet: Any, position: int) -> None:
+        self.inner.add_free_sheet(sheet, position)
 
     def close(self) -> None:
         self.inner.close()
@@ -227,3 +233,18 @@ def test_upkeep_purges_old_tasks_files_and_nonces(
     with services.db.read() as conn:
         assert tasks.get_task(conn, account.id, int(task_id)) is None
     assert services.nonces.use(account.access_key_id, "fresh", int(clock.now()), 900)
+
+
+def test_summary_states_the_account_the_watermark_and_when_it_was_made(
+    services: Services, account: Account
+) -> None:
+    task_id = create(services, account, DomainNames="x.example.com", Language="en-us")
+    Worker(services).run_once()
+    path = services.settings.exports_dir / f"{account.id}/{task_id}.xlsx"
+    rows = read_rows(path, "Summary")
+    found = {row[0]: row[1] for row in rows if row and row[0] and len(row) > 1}
+    assert (found["Account"], found["Scope"]) == ("w", "Domains (1):")
+    # The clock's time; the newest sample of x.example.com is the tenth slot of START.
+    assert found["Generated at"] == f"{iso(NOW)[:10]} {iso(NOW)[11:19]} UTC"
+    assert found["Data watermark"] == f"{iso(START + 2700)[:10]} {iso(START + 2700)[11:19]} UTC"
+    assert found["Detail rows"] == 288

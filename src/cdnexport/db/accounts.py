@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from cdnexport.db import rawsql
+from cdnexport.db.engine import Database
 from cdnexport.db.schema import account, domain, domain_group, group_member
 
 
@@ -71,6 +73,23 @@ _COLUMNS = (
 
 def by_access_key(conn: Connection, access_key_id: str) -> Account | None:
     row = conn.execute(select(*_COLUMNS).where(account.c.access_key_id == access_key_id)).first()
+    return _from_row(row) if row else None
+
+
+_BY_ACCESS_KEY = (
+    "SELECT id, name, access_key_id, access_key_secret, active FROM account WHERE access_key_id = ?"
+)
+
+
+def find_access_key(db: Database, access_key_id: str) -> Account | None:
+    """``by_access_key`` in plain SQL on a pooled DB-API connection: every request runs it."""
+    with rawsql.pooled(db) as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(rawsql.sql(db, _BY_ACCESS_KEY), (access_key_id,))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
     return _from_row(row) if row else None
 
 

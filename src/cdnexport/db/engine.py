@@ -1,4 +1,4 @@
-"""Engine set-up for SQLite and PostgreSQL, and the schema bootstrap.
+"""Engine set-up for SQLite and PostgreSQL.
 
 SQLite needs two things SQLAlchemy does not do by itself: WAL with a busy timeout, so API and
 worker processes share the file, and ``BEGIN IMMEDIATE`` for read-then-write transactions, so
@@ -12,15 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool, StaticPool
-
-from cdnexport.db.schema import SCHEMA_VERSION, metadata, schema_version
-
-
-class SchemaMismatch(RuntimeError):
-    """The database holds a schema this version of the service does not know."""
 
 
 class Database:
@@ -57,17 +51,10 @@ class Database:
                 yield conn
 
     def create_schema(self) -> None:
-        """Create missing tables and record the schema version; refuse an unknown version."""
-        with self.write() as conn:
-            metadata.create_all(conn)
-            found = conn.execute(select(schema_version.c.version)).scalars().all()
-            if not found:
-                conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
-            elif max(found) != SCHEMA_VERSION:
-                raise SchemaMismatch(
-                    f"database schema version {max(found)} is not {SCHEMA_VERSION}, "
-                    "the version this cdnexport knows"
-                )
+        """Migrate to the newest schema revision (``db.migrate.upgrade``); used by tests."""
+        from cdnexport.db import migrate  # migrate names Database in its signatures
+
+        migrate.upgrade(self)
 
     def dispose(self) -> None:
         self.engine.dispose()

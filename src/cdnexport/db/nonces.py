@@ -1,19 +1,33 @@
 """Signature nonces: a nonce may be used once per AccessKey within its time to live.
 
 The database store is shared by every API process of a deployment; the memory store serves
-unit tests.
+unit tests. The insert is plain SQL on a DB-API connection (``db.rawsql``): it runs on every
+request, and ``use_many`` lets a caller with many requests in flight commit them together.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
-from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete
 
+from cdnexport.db import rawsql
 from cdnexport.db.engine import Database
 from cdnexport.db.schema import signature_nonce
+
+# A row left over from an expired use is taken over instead of blocking the nonce; RETURNING
+# yields a row exactly when this call recorded the nonce.
+_UPSERT = (
+    "INSERT INTO signature_nonce (access_key_id, nonce, expires_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at "
+    "WHERE signature_nonce.expires_at < ? RETURNING expires_at"
+)
+
+
+#: The arguments of one ``use`` call: AccessKeyId, nonce, now, time to live.
+NonceCall = tuple[str, str, int, int]
 
 
 class NonceStore(Protocol):
@@ -26,30 +40,38 @@ class NonceStore(Protocol):
         ...
 
 
+@runtime_checkable
+class BatchNonceStore(NonceStore, Protocol):
+    def use_many(self, calls: Sequence[NonceCall]) -> list[bool]:
+        """``use`` for each call in order, as one transaction (later calls see earlier ones)."""
+        ...
+
+
 class DbNonceStore:
     def __init__(self, db: Database) -> None:
         self._db = db
-        dialect = sqlite if db.is_sqlite else postgresql
-        stmt = dialect.insert(signature_nonce)
-        # A row left over from an expired use is taken over instead of blocking the nonce.
-        self._upsert = stmt.on_conflict_do_update(
-            index_elements=[signature_nonce.c.access_key_id, signature_nonce.c.nonce],
-            set_={"expires_at": stmt.excluded.expires_at},
-            where=signature_nonce.c.expires_at < bindparam("now"),
-        ).returning(signature_nonce.c.expires_at)
+        self._upsert = rawsql.sql(db, _UPSERT)
 
     def use(self, access_key_id: str, nonce: str, now: int, ttl: int) -> bool:
-        with self._db.engine.begin() as conn:
-            result = conn.execute(
-                self._upsert,
-                {
-                    "access_key_id": access_key_id,
-                    "nonce": nonce,
-                    "expires_at": now + ttl,
-                    "now": now,
-                },
-            )
-            return result.first() is not None
+        return self.use_many([(access_key_id, nonce, now, ttl)])[0]
+
+    def use_many(self, calls: Sequence[NonceCall]) -> list[bool]:
+        """One commit for all the calls: on SQLite a commit rewrites whole pages of the WAL,
+        so a batch costs little more than a single nonce."""
+        with rawsql.pooled(self._db) as conn:
+            cursor = conn.cursor()
+            try:
+                if self._db.is_sqlite and len(calls) > 1:
+                    cursor.execute("BEGIN IMMEDIATE")
+                recorded = []
+                for access_key_id, nonce, now, ttl in calls:
+                    cursor.execute(self._upsert, (access_key_id, nonce, now + ttl, now))
+                    # Reading to the end lets SQLite finish the statement before the next.
+                    recorded.append(len(cursor.fetchall()) > 0)
+            finally:
+                cursor.close()
+            conn.commit()
+            return recorded
 
     def purge(self, now: int) -> int:
         with self._db.engine.begin() as conn:
@@ -70,6 +92,9 @@ class MemoryNonceStore:
                 return False
             self._seen[key] = now + ttl
             return True
+
+    def use_many(self, calls: Sequence[NonceCall]) -> list[bool]:
+        return [self.use(*call) for call in calls]
 
     def purge(self, now: int) -> int:
         with self._lock:

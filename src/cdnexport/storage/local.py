@@ -29,7 +29,7 @@ class LocalBlobStore:
             raise InvalidLink(f"bad key {key!r}")
         return self.root / key
 
-    def put_file(self, key: str, source: Path) -> int:
+    def put_file(self, key: str, source: Path, *, filename: str = "") -> int:
         target = self.path_of(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         size = source.stat().st_size

@@ -9,7 +9,7 @@ class MemoryBlobStore:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
 
-    def put_file(self, key: str, source: Path) -> int:
+    def put_file(self, key: str, source: Path, *, filename: str = "") -> int:
         data = source.read_bytes()
         source.unlink()
         self.objects[key] = data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +28,10 @@ class UsageQuery:
 
 
 class UsageSource(Protocol):
+    def newest_sample(self, domain_ids: Sequence[int]) -> int | None:
+        """The latest sample time of any of ``domain_ids``, or None when they have none."""
+        ...
+
     def count_series(self, query: UsageQuery) -> int:
         """How many series ``iter_series`` will yield."""
         ...

@@ -17,6 +17,7 @@ from cdnexport.db.schema import domain, usage_sample
 from cdnexport.domain.regions import REGIONS
 from cdnexport.domain.task import SLOT_SECONDS
 from cdnexport.domain.window import slot_range
+from cdnexport.usage import pg_columns
 from cdnexport.usage.query import UsageQuery
 from cdnexport.usage.samples import SAMPLE_COLUMNS, SampleBatch
 from cdnexport.usage.series import METRICS, Int64Array, Series
@@ -42,21 +43,17 @@ class SqlUsageStore:
         samples.check()
         # PostgreSQL refuses to update one row twice in a statement, so keys are made unique.
         unique = samples.last_per_key()
-        table = np.stack(unique.columns(), axis=1)
-        full = len(table) - len(table) % ROWS_PER_STATEMENT
-        cursor = conn.connection.cursor()
-        try:
-            statement = _upsert_sql(conn, ROWS_PER_STATEMENT)
-            for start in range(0, full, UPSERT_BATCH):
-                part = table[start : min(start + UPSERT_BATCH, full)]
-                cursor.executemany(
-                    statement, part.reshape(-1, len(SAMPLE_COLUMNS) * ROWS_PER_STATEMENT).tolist()
-                )
-            if full < len(table):
-                cursor.execute(_upsert_sql(conn, len(table) - full), table[full:].ravel().tolist())
-        finally:
-            cursor.close()
+        _write(conn, unique, additive=False)
         return len(unique)
+
+    def add(self, conn: Connection, samples: SampleBatch) -> int:
+        """Add ``samples`` to the stored values inside the caller's transaction (a missing key
+        counts as zeros), as partial counts from several sources do; rows of one key within
+        ``samples`` are summed first. Returns rows written."""
+        samples.check()
+        summed = _sum_per_key(samples)
+        _write(conn, summed, additive=True)
+        return len(summed)
 
     def newest_sample(self, domain_ids: Sequence[int]) -> int | None:
         """The latest sample time of any of ``domain_ids``, or None when they have none."""
@@ -101,10 +98,47 @@ class SqlUsageStore:
                 yield from _assemble(names[domain_id], rows, slots, len(metrics))
 
 
-def _upsert_sql(conn: Connection, rows: int) -> str:
+def _write(conn: Connection, samples: SampleBatch, *, additive: bool) -> None:
+    """Upsert rows whose keys are unique, in multi-row statements on the raw DB-API cursor."""
+    table = np.stack(samples.columns(), axis=1)
+    full = len(table) - len(table) % ROWS_PER_STATEMENT
+    cursor = conn.connection.cursor()
+    try:
+        statement = _upsert_sql(conn, ROWS_PER_STATEMENT, additive)
+        for start in range(0, full, UPSERT_BATCH):
+            part = table[start : min(start + UPSERT_BATCH, full)]
+            cursor.executemany(
+                statement, part.reshape(-1, len(SAMPLE_COLUMNS) * ROWS_PER_STATEMENT).tolist()
+            )
+        if full < len(table):
+            tail = _upsert_sql(conn, len(table) - full, additive)
+            cursor.execute(tail, table[full:].ravel().tolist())
+    finally:
+        cursor.close()
+
+
+def _sum_per_key(samples: SampleBatch) -> SampleBatch:
+    """One row per (domain, region, ts) holding the sum of that key's rows, ordered by key."""
+    if len(samples) == 0:
+        return samples
+    order = np.lexsort((samples.ts, samples.region, samples.domain_id))
+    ordered = samples.take(order)
+    keys = np.stack((ordered.domain_id, ordered.region, ordered.ts))
+    starts = np.flatnonzero(np.concatenate(([True], np.any(keys[:, 1:] != keys[:, :-1], axis=0))))
+    first = ordered.take(starts)
+    metrics = (np.add.reduceat(c, starts) for c in ordered.columns()[3:])
+    return SampleBatch(first.domain_id, first.region, first.ts, *metrics)
+
+
+def _upsert_sql(conn: Connection, rows: int, additive: bool = False) -> str:
     mark = _placeholder(conn)
     row = f"({', '.join([mark] * len(SAMPLE_COLUMNS))})"
-    updates = ", ".join(f"{c} = excluded.{c}" for c in SAMPLE_COLUMNS[3:])
+    if additive:
+        updates = ", ".join(
+            f"{c} = {usage_sample.name}.{c} + excluded.{c}" for c in SAMPLE_COLUMNS[3:]
+        )
+    else:
+        updates = ", ".join(f"{c} = excluded.{c}" for c in SAMPLE_COLUMNS[3:])
     return (
         f"INSERT INTO {usage_sample.name} ({', '.join(SAMPLE_COLUMNS)}) "
         f"VALUES {', '.join([row] * rows)} "
@@ -168,6 +202,10 @@ def _domain_rows(
     conn: Connection, domain_id: int, slots: range, metrics: tuple[str, ...], batch: int
 ) -> Iterator[Int64Array]:
     """One domain's samples as (region, ts, *metrics) int64 blocks, ordered by region then ts."""
+    if conn.dialect.name == "postgresql":
+        # Columnar and binary: measured 2-3x faster than fetching rows (bench/pg_usage_read.py).
+        yield from pg_columns.domain_rows(conn, usage_sample.name, domain_id, slots, metrics, batch)
+        return
     mark = _placeholder(conn)
     sql = (
         f"SELECT region, ts, {', '.join(metrics)} FROM {usage_sample.name} "

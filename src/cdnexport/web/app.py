@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from cdnexport.db.nonces import BatchNonceStore
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.services import Services
 from cdnexport.storage.local import InvalidLink, LocalBlobStore
-from cdnexport.web.rpc import RpcEdge
+from cdnexport.web.nonce_batch import NonceBatcher
+from cdnexport.web.rpc import RpcEdge, RpcResponse
 
 Lifespan = Callable[[Starlette], Any]
 
@@ -24,20 +27,43 @@ def create_app(services: Services, *, background: Lifespan | None = None) -> Sta
     """The RPC endpoint at ``/``, download links at ``/download/...``, health at ``/healthz``.
 
     ``background`` is an optional lifespan (e.g. in-process export workers) run with the app.
+    Where ``RpcEdge.inline`` allows it, and while the lifespan runs, calls are served on the
+    event loop with their nonces batched; otherwise each call runs in a thread.
     """
     edge = RpcEdge(services)
+    nonces = services.nonces
+    batcher = NonceBatcher(nonces) if edge.inline and isinstance(nonces, BatchNonceStore) else None
+    running: list[NonceBatcher] = []  # the batcher, once the lifespan has started it
+
+    async def on_loop(req: RpcRequest, batcher: NonceBatcher) -> RpcResponse:
+        with edge.lend():
+            step = edge.admit(req)
+        if isinstance(step, RpcResponse):
+            return step
+        recorded = batcher.submit(step.nonce)
+        with contextlib.suppress(Exception):
+            await recorded  # a failure reaches complete() through recorded.result
+        if step.reads_only:
+            with edge.lend():
+                return edge.complete(step, recorded.result)
+        return await run_in_threadpool(edge.complete, step, recorded.result)
 
     async def rpc(request: Request) -> Response:
         body = await request.body()
+        scope = request.scope
         req = RpcRequest(
             method=request.method,
-            path=request.url.path,
-            raw_query=request.url.query,
-            headers={k.lower(): v for k, v in request.headers.items()},
+            path=scope["path"],
+            raw_query=scope["query_string"].decode("latin-1"),
+            # ASGI servers hand over header names in lower case already.
+            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
             body=body,
         )
-        # Database work may wait on a lock held by a worker; keep it off the event loop.
-        result = await run_in_threadpool(edge.handle, req)
+        if running:
+            result = await on_loop(req, running[0])
+        else:
+            # Database work may wait on a lock held by a worker; keep it off the event loop.
+            result = await run_in_threadpool(edge.handle, req)
         return Response(
             result.body, status_code=result.status, media_type=None,
             headers={"content-type": result.content_type, **result.headers},
@@ -71,11 +97,20 @@ def create_app(services: Services, *, background: Lifespan | None = None) -> Sta
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if background is None:
-            yield
-            return
-        async with background(app):
-            yield
+        if batcher is not None:
+            batcher.start()
+            running.append(batcher)
+        try:
+            if background is None:
+                yield
+                return
+            async with background(app):
+                yield
+        finally:
+            running.clear()
+            if batcher is not None:
+                batcher.stop()
+            edge.close()
 
     return Starlette(
         routes=[

@@ -2,12 +2,20 @@
 
 Framework-free (``RpcRequest`` in, ``RpcResponse`` out) so that the whole wire behaviour is
 testable without a server; this is the one place where exceptions become error bodies.
+
+``handle`` runs a call from start to end. The event loop instead runs it in two steps around
+its nonce: ``admit`` (parse, verify, everything before the nonce) and ``complete`` (the
+action), with the nonce recorded in between by a ``NonceBatcher``. That is safe only where
+nothing else can make the loop wait: on the embedded SQLite database readers never wait for
+writers (WAL), and the rate limits live in the process (``inline``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,15 +24,24 @@ from cdnexport.api.context import RequestContext
 from cdnexport.api.table import ACTIONS, API_VERSION
 from cdnexport.db import accounts
 from cdnexport.db.accounts import Account
+from cdnexport.db.nonces import BatchNonceStore, NonceCall
+from cdnexport.db.rawsql import HeldConnection
 from cdnexport.domain.window import parse_utc
 from cdnexport.protocol.render import negotiate_format, new_request_id, render_body, render_error
 from cdnexport.protocol.request import RpcRequest, parse_params
 from cdnexport.protocol.signature import SignedInfo, extract, verify
-from cdnexport.ratelimit import retry_after_seconds
+from cdnexport.ratelimit import TokenBucketLimiter, retry_after_seconds
 from cdnexport.services import Services
+from cdnexport.web.access_keys import AccessKeyCache
 
 log = logging.getLogger(__name__)
 HOST_ID = "cdn.aliyuncs.com"
+#: Actions that only read once their nonce is recorded, so the event loop may run them.
+READ_ACTIONS = frozenset({"DescribeUserUsageDetailDataExportTask"})
+# Calls arriving in the same second carry the same Timestamp; strptime is slow.
+_parse_timestamp = functools.lru_cache(maxsize=4096)(parse_utc)
+
+Format = Literal["JSON", "XML"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +52,49 @@ class RpcResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A call that passed every check that comes before recording its nonce."""
+
+    request_id: str
+    fmt: Format
+    params: Mapping[str, str]
+    info: SignedInfo
+    account: Account
+    now: int
+    nonce: NonceCall
+    action: Callable[[RequestContext, Mapping[str, str]], dict[str, object]]
+
+    @property
+    def reads_only(self) -> bool:
+        return self.info.action in READ_ACTIONS
+
+
 class RpcEdge:
     def __init__(self, services: Services) -> None:
         self._services = services
+        self._keys = AccessKeyCache(
+            lambda key: accounts.find_access_key(services.db, key),
+            services.clock.now,
+            services.settings.access_key_cache_seconds,
+        )
+        self.inline = (
+            services.db.is_sqlite
+            and isinstance(services.limiter, TokenBucketLimiter)
+            and isinstance(services.nonces, BatchNonceStore)
+        )
+        self._held = HeldConnection(services.db)
 
     def handle(self, req: RpcRequest) -> RpcResponse:
+        step = self.admit(req)
+        if isinstance(step, RpcResponse):
+            return step
+        return self.complete(step, lambda: self._services.nonces.use(*step.nonce))
+
+    def admit(self, req: RpcRequest) -> Admitted | RpcResponse:
+        """Parse, check and authenticate the call; an error response when it fails."""
         request_id = new_request_id()
-        fmt: Literal["JSON", "XML"] = "XML"
+        fmt: Format = "XML"
         action = ""
         try:
             params = parse_params(req)
@@ -49,18 +102,51 @@ class RpcEdge:
             info = extract(req, params)
             action = info.action
             fmt = negotiate_format(params, req.headers, info.version)
-            body = self._dispatch(req, params, info, request_id)
+            return self._admit(req, params, info, request_id, fmt)
         except errors.ServiceError as exc:
             return self._error(exc, request_id, fmt)
         except Exception:
             log.exception("request %s (%s) failed", request_id, action or "?")
             return self._error(errors.InternalError(), request_id, fmt)
-        payload, ctype = render_body(action, {"RequestId": request_id, **body}, fmt)
-        return RpcResponse(200, payload, ctype, {"x-acs-request-id": request_id})
 
-    def _dispatch(
-        self, req: RpcRequest, params: Mapping[str, str], info: SignedInfo, request_id: str
-    ) -> dict[str, object]:
+    def complete(self, step: Admitted, fresh: Callable[[], bool]) -> RpcResponse:
+        """Run the admitted call; ``fresh`` records its nonce (False: used before)."""
+        services = self._services
+        try:
+            if not fresh():
+                raise errors.NonceUsed()
+            key = f"{step.account.id}:{step.info.action}"
+            wait = services.limiter.acquire(key, services.clock.now())
+            if wait > 0:
+                raise errors.Throttled(retry_after_seconds(wait))
+            ctx = RequestContext(step.request_id, step.account, step.now, services)
+            body = step.action(ctx, step.params)
+        except errors.ServiceError as exc:
+            return self._error(exc, step.request_id, step.fmt)
+        except Exception:
+            log.exception("request %s (%s) failed", step.request_id, step.info.action)
+            return self._error(errors.InternalError(), step.request_id, step.fmt)
+        payload, ctype = render_body(
+            step.info.action, {"RequestId": step.request_id, **body}, step.fmt
+        )
+        return RpcResponse(200, payload, ctype, {"x-acs-request-id": step.request_id})
+
+    def lend(self) -> AbstractContextManager[None]:
+        """Let the calls inside the block read through one held connection (one thread)."""
+        return self._held.lend()
+
+    def close(self) -> None:
+        """Release the held connection."""
+        self._held.close()
+
+    def _admit(
+        self,
+        req: RpcRequest,
+        params: Mapping[str, str],
+        info: SignedInfo,
+        request_id: str,
+        fmt: Format,
+    ) -> Admitted:
         services = self._services
         settings = services.settings
         handler = ACTIONS.get(info.action)
@@ -69,33 +155,25 @@ class RpcEdge:
         if info.api_version != API_VERSION:
             raise errors.InvalidVersion()
         now = int(services.clock.now())
-        signed_at = parse_utc(info.timestamp)
+        signed_at = _parse_timestamp(info.timestamp)
         if signed_at is None:
             raise errors.TimestampFormat()
         if abs(now - signed_at) > settings.timestamp_tolerance_seconds:
             raise errors.TimestampExpired()
         account = self._account(info.access_key_id)
         verify(req, params, info, account.access_key_secret)
-        if not services.nonces.use(info.access_key_id, info.nonce, now, settings.nonce_ttl_seconds):
-            raise errors.NonceUsed()
-        wait = services.limiter.acquire(f"{account.id}:{info.action}", services.clock.now())
-        if wait > 0:
-            raise errors.Throttled(retry_after_seconds(wait))
-        ctx = RequestContext(request_id=request_id, account=account, now=now, services=services)
-        return handler(ctx, params)
+        nonce = (info.access_key_id, info.nonce, now, settings.nonce_ttl_seconds)
+        return Admitted(request_id, fmt, params, info, account, now, nonce, handler)
 
     def _account(self, access_key_id: str) -> Account:
-        with self._services.db.read() as conn:
-            account = accounts.by_access_key(conn, access_key_id)
+        account = self._keys.get(access_key_id)
         if account is None:
             raise errors.AccessKeyNotFound()
         if not account.active:
             raise errors.AccessKeyInactive()
         return account
 
-    def _error(
-        self, exc: errors.ServiceError, request_id: str, fmt: Literal["JSON", "XML"]
-    ) -> RpcResponse:
+    def _error(self, exc: errors.ServiceError, request_id: str, fmt: Format) -> RpcResponse:
         payload, ctype = render_error(exc, request_id, HOST_ID, fmt)
         headers = {"x-acs-request-id": request_id}
         if isinstance(exc, errors.Throttled):
@@ -103,7 +181,7 @@ class RpcEdge:
         return RpcResponse(exc.http_status, payload, ctype, headers)
 
 
-def _safe_format(params: Mapping[str, str], headers: Mapping[str, str]) -> Literal["JSON", "XML"]:
+def _safe_format(params: Mapping[str, str], headers: Mapping[str, str]) -> Format:
     """The format to report errors in before the request is understood."""
     if params.get("Format", "").upper() == "JSON":
         return "JSON"

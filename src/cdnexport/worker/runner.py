@@ -18,11 +18,12 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 
-from cdnexport.db import queue
+from cdnexport.db import partitions, queue
 from cdnexport.db.queue import Claim
 from cdnexport.db.schema import export_task
 from cdnexport.export.builder import ExportCancelled, WorkbookPlan, build_workbook
-from cdnexport.export.naming import file_key
+from cdnexport.export.fastxlsx import FastXlsxWriter
+from cdnexport.export.naming import download_filename, file_key
 from cdnexport.export.writer import WriterFactory
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 from cdnexport.services import Services
@@ -30,6 +31,7 @@ from cdnexport.worker import scope
 
 log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, OSError)
+WRITERS: dict[str, WriterFactory] = {"fast": FastXlsxWriter, "xlsxwriter": XlsxWriterWorkbook}
 
 
 def new_worker_id() -> str:
@@ -41,12 +43,12 @@ class Worker:
         self,
         services: Services,
         owner: str | None = None,
-        writer_factory: WriterFactory = XlsxWriterWorkbook,
+        writer_factory: WriterFactory | None = None,
         stop: threading.Event | None = None,
     ) -> None:
         self._services = services
         self.owner = owner or new_worker_id()
-        self._writer_factory = writer_factory
+        self._writer_factory = writer_factory or WRITERS[services.settings.workbook_writer]
         self.stop = stop or threading.Event()
         self._tmp_dir = services.settings.data_dir / "tmp"
         self._last_purge = 0.0
@@ -129,6 +131,11 @@ class Worker:
         task = held.task
         with services.db.read() as conn:
             query, label_kind = scope.resolve(conn, task)
+        watermark = services.usage.newest_sample(query.domain_ids)
+        with services.db.read() as conn:
+            facts = scope.report_facts(
+                conn, task, generated_at=int(services.clock.now()), watermark=watermark
+            )
         plan = WorkbookPlan(
             export_type=task.spec.export_type,
             language=task.spec.language,
@@ -136,6 +143,7 @@ class Worker:
             start=task.spec.start,
             end=task.spec.end,
             label_kind=label_kind,
+            facts=facts,
         )
         writer = self._writer_factory(tmp)
         try:
@@ -154,7 +162,7 @@ class Worker:
     def _store(self, held: Claim, tmp: Path, rows: int) -> None:
         services = self._services
         key = file_key(held.task)
-        size = services.store.put_file(key, tmp)
+        size = services.store.put_file(key, tmp, filename=download_filename(held.task))
         now = int(services.clock.now())
         with services.db.write() as conn:
             done = queue.complete(conn, held, now, key, size, rows)
@@ -220,7 +228,8 @@ def _task_gone(conn: Connection, task_id: int) -> bool:
 
 
 def purge(services: Services, now: int) -> None:
-    """Delete tasks and files past retention, and expired nonces."""
+    """Delete tasks and files past retention, and expired nonces; on PostgreSQL also create the
+    coming months' usage partitions and drop those past usage retention."""
     cutoff = now - services.settings.retention_days * 86400
     with services.db.write() as conn:
         keys = queue.purge_before(conn, cutoff)
@@ -229,3 +238,9 @@ def purge(services: Services, now: int) -> None:
     services.nonces.purge(now)
     if keys:
         log.info("purged %s tasks older than %s days", len(keys), services.settings.retention_days)
+    if not services.db.is_sqlite:
+        keep_after = now - services.settings.usage_retention_days * 86400
+        with services.db.write() as conn:
+            dropped = partitions.maintain(conn, now, keep_after)
+        if dropped:
+            log.info("dropped %s monthly usage partitions", dropped)

@@ -1,4 +1,5 @@
-"""Turn a task's scope (account, group or domains) into the usage query that feeds it."""
+"""Turn a task's scope (account, group or domains) into the usage query that feeds it, and into
+the facts its summary sheet states."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from cdnexport.db import accounts
 from cdnexport.db.schema import account
 from cdnexport.domain.task import ExportTask, ScopeKind
 from cdnexport.export.layout import LabelKind
+from cdnexport.export.plan import ReportFacts
 from cdnexport.usage.query import UsageQuery
 
 #: A group with more domains than this is exported as the group's totals only.
@@ -37,3 +39,17 @@ def resolve(conn: Connection, task: ExportTask) -> tuple[UsageQuery, LabelKind]:
             for ident in found.values()
         }
     return UsageQuery(spec.export_type, spec.start, spec.end, tuple(owned.values())), "domain"
+
+
+def report_facts(
+    conn: Connection, task: ExportTask, *, generated_at: int, watermark: int | None
+) -> ReportFacts:
+    """What the summary states besides usage: the account's name and the scope as asked for."""
+    spec = task.spec
+    name = conn.execute(select(account.c.name).where(account.c.id == task.account_id)).scalar()
+    names: tuple[str, ...] = ()
+    if spec.scope is ScopeKind.GROUP:
+        names = (spec.group,)
+    elif spec.scope is ScopeKind.DOMAINS:
+        names = spec.domains
+    return ReportFacts(str(name or ""), spec.scope, names, generated_at, watermark)

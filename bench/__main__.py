@@ -1,0 +1,340 @@
+"""``python -m bench`` (``make bench``): export and API figures, each with its target, measured
+in one run on one data set, with ratios against baselines measured in the same run.
+
+Needs wrk for the Describe load (Debian: ``apt-get install -y wrk``). Everything it starts
+binds 127.0.0.1 and is stopped before it exits; the data lives in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import dataset, load, procs, stack, writers
+from bench.dataset import MONTH_ROWS, Dataset, ExportShape, shape_for
+from bench.exports import ExportRun, run_export
+from bench.load import LoadResult
+from bench.report import Figure, all_passed, judged, megabytes, rate, table
+from bench.rpc_client import RpcClient
+from cdnexport.db import accounts
+from cdnexport.db.engine import Database
+from cdnexport.export.fastxlsx import FastXlsxWriter
+from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
+
+PHASES = ("writers", "exports", "latency", "describe")
+SIZES = (100_000, 1_000_000)
+BIG = 3_000_000
+SPEEDUP_TARGET = 10.0
+RSS_GROWTH_LIMIT_MB = 150.0
+#: How much more a 3M-row export may peak than a 1M-row one and still "not grow with size".
+RSS_SLACK_MB = 16.0
+LATENCY_TARGET_S = 1.0
+RATIO_TARGET = 0.70
+P99_TARGET_MS = 25.0
+CONNECTIONS = 64
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    phases = args.only or list(PHASES)
+    if "describe" in phases:
+        load.wrk_path()
+    with tempfile.TemporaryDirectory(prefix="cdnexport-bench-") as tmp:
+        root = Path(tmp)
+        log(f"building the data set in {root}")
+        data = dataset.build(
+            dataset.bench_settings(root / "data", "http://127.0.0.1:9"), tenants=args.tenants
+        )
+        figures: list[Figure] = []
+        baseline: dict[int, float] = {}
+        if "writers" in phases:
+            figures += _writers(data, root, baseline)
+        if "exports" in phases:
+            figures += _exports(data, root, baseline, args.repeats, args.big)
+        if "latency" in phases:
+            figures += _latency(data, root, args.repeats)
+        if "describe" in phases:
+            figures += _describe(data, root, args.seconds, args.repeats)
+    print(table(figures))
+    met = all_passed(figures)
+    print("\nall targets met" if met else "\nsome targets missed (MISS above)")
+    return 1 if args.strict and not met else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", action="append", choices=PHASES, help="run only this phase")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each load run")
+    parser.add_argument("--tenants", type=int, default=1000, help="accounts Describe cycles")
+    parser.add_argument("--no-big", dest="big", action="store_false", help="skip 3M rows")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    return parser
+
+
+def _domain_ids(data: Dataset, shape: ExportShape) -> tuple[int, ...]:
+    db = Database(data.settings.effective_database_url)
+    try:
+        with db.read() as conn:
+            names = list(data.domain_names[: shape.domains])
+            owner = accounts.by_name(conn, dataset.EXPORT_ACCOUNT).id
+            ids = accounts.domain_ids(conn, owner, names)
+    finally:
+        db.dispose()
+    assert ids is not None
+    return tuple(ids[name] for name in names)
+
+
+def _writers(data: Dataset, root: Path, baseline: dict[int, float]) -> list[Figure]:
+    """Writers alone on rows read beforehand, and what reading those rows costs."""
+    figures = []
+    for rows in SIZES:
+        shape = shape_for(rows)
+        started = time.perf_counter()
+        loaded = writers.load(data.settings, _domain_ids(data, shape), *data.window(shape))
+        read = time.perf_counter() - started
+        figures.append(Figure(f"Usage store read alone, {rows:,} rows", rate(rows / read)))
+        log(f"XlsxWriter constant_memory, {rows:,} rows")
+        seconds = writers.time_writer(loaded, XlsxWriterWorkbook)
+        baseline[rows] = rows / seconds
+        figures.append(
+            Figure(f"XlsxWriter constant_memory alone, {rows:,} rows", rate(rows / seconds))
+        )
+        log(f"FastXlsxWriter alone, {rows:,} rows")
+        seconds = min(writers.time_writer(loaded, FastXlsxWriter) for _ in range(3))
+        figures.append(
+            Figure(f"FastXlsxWriter alone, {rows:,} rows", rate(rows / seconds), note="best of 3")
+        )
+    log("single-core ceiling: sheet XML + isal deflate")
+    ceiling = writers.ceiling(loaded, root)
+    baseline[0] = ceiling.rows_per_second
+    figures.append(
+        Figure(
+            f"Ceiling: sheet XML ({ceiling.method}) + isal-1 deflate, 1 core, {loaded.rows:,} rows",
+            rate(ceiling.rows_per_second),
+            note=(
+                f"XML {ceiling.generate_seconds:.2f} s for "
+                f"{ceiling.xml_bytes / ceiling.rows:.0f} B/row, "
+                f"deflate {ceiling.deflate_seconds:.2f} s = "
+                f"{rate(ceiling.deflate_rows_per_second)} alone"
+            ),
+        )
+    )
+    return figures
+
+
+def _median_run(runs: list[ExportRun]) -> ExportRun:
+    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+
+
+def _exports(
+    data: Dataset, root: Path, baseline: dict[int, float], repeats: int, big: bool
+) -> list[Figure]:
+    endpoint = stack.new_endpoint()
+    env = stack.service_env(data, endpoint, worker_threads="0")
+    figures = [Figure("Workbook writer of the worker (default setting)", stack.worker_writer())]
+    with stack.serve(env, endpoint, root) as _server, stack.worker(env, root) as worker:
+        client = RpcClient(endpoint.host, endpoint.port, data.exporter)
+        try:
+            # The first task loads the writer's modules; it is not a figure.
+            run_export(client, data, ExportShape(1, 288), worker_pid=worker.pid, poll=0.02)
+            measured: dict[int, ExportRun] = {}
+            sizes = (*SIZES, BIG) if big else SIZES
+            for rows in sizes:
+                runs = []
+                for n in range(1 if rows == BIG else repeats):
+                    log(f"export task, {rows:,} rows, run {n + 1}")
+                    runs.append(
+                        run_export(client, data, shape_for(rows), worker_pid=worker.pid, poll=0.02)
+                    )
+                    worker.check_alive()
+                run = _median_run(runs)
+                run = ExportRun(
+                    run.rows, run.seconds, run.rss_before_mb, max(r.peak_mb for r in runs)
+                )
+                measured[rows] = run
+                figures += _export_figures(run, runs, baseline)
+        finally:
+            client.close()
+    if BIG in measured:
+        one, three = measured[SIZES[-1]], measured[BIG]
+        figures.append(
+            judged(
+                "Worker peak RSS growth, 3M rows (3 sheets) vs 1M",
+                three.growth_mb,
+                f"{megabytes(three.growth_mb)} vs {megabytes(one.growth_mb)}",
+                f"not above 1M's + {RSS_SLACK_MB:.0f} MB",
+                lambda grown: grown <= one.growth_mb + RSS_SLACK_MB,
+            )
+        )
+    return figures
+
+
+def _export_figures(
+    run: ExportRun, runs: list[ExportRun], baseline: dict[int, float]
+) -> list[Figure]:
+    rows = run.rows
+    spread = (
+        f"{len(runs)} runs, {min(r.seconds for r in runs):.2f}–{max(r.seconds for r in runs):.2f} s"
+    )
+    figures = [
+        Figure(
+            f"Export task {rows:,} rows, Create → success",
+            rate(run.rows_per_second),
+            note=f"median {run.seconds:.2f} s; {spread}",
+        )
+    ]
+    reference = baseline.get(rows)
+    if reference is not None:
+        speedup = run.rows_per_second / reference
+        if rows == SIZES[-1]:
+            figures.append(
+                judged(
+                    f"Export task {rows:,} rows vs XlsxWriter alone",
+                    speedup,
+                    f"{speedup:.1f}×",
+                    f"≥ {SPEEDUP_TARGET:.0f}×",
+                    lambda x: x >= SPEEDUP_TARGET,
+                )
+            )
+        else:
+            figures.append(
+                Figure(f"Export task {rows:,} rows vs XlsxWriter alone", f"{speedup:.1f}×")
+            )
+    if rows == SIZES[-1] and 0 in baseline:
+        share = run.rows_per_second / baseline[0]
+        figures.append(
+            Figure(f"Export task {rows:,} rows as a share of the ceiling", f"{share:.0%}")
+        )
+    growth = run.growth_mb
+    name = f"Worker peak RSS growth, {rows:,} rows"
+    note = f"peak {megabytes(run.peak_mb)}"
+    if rows == SIZES[-1]:
+        figures.append(
+            judged(
+                name,
+                growth,
+                megabytes(growth),
+                f"< {RSS_GROWTH_LIMIT_MB:.0f} MB",
+                lambda grown: grown < RSS_GROWTH_LIMIT_MB,
+                note,
+            )
+        )
+    else:
+        figures.append(Figure(name, megabytes(growth), note=note))
+    return figures
+
+
+def _latency(data: Dataset, root: Path, repeats: int) -> list[Figure]:
+    """The embedded default: ``cdnexport serve`` with its in-process worker, default settings."""
+    endpoint = stack.new_endpoint()
+    env = stack.service_env(data, endpoint)
+    shape = shape_for(MONTH_ROWS)
+    seconds = []
+    with stack.serve(env, endpoint, root) as _server:
+        client = RpcClient(endpoint.host, endpoint.port, data.exporter)
+        try:
+            run_export(client, data, ExportShape(1, 288), worker_pid=None, poll=0.01)
+            for n in range(max(repeats, 5)):
+                log(f"one-domain one-month export, run {n + 1}")
+                seconds.append(run_export(client, data, shape, worker_pid=None, poll=0.01).seconds)
+        finally:
+            client.close()
+    median = statistics.median(seconds)
+    return [
+        judged(
+            f"One domain, one month ({MONTH_ROWS:,} rows), embedded default, Create → success",
+            median,
+            f"{median:.2f} s",
+            f"< {LATENCY_TARGET_S:.0f} s",
+            lambda s: s < LATENCY_TARGET_S,
+            f"median of {len(seconds)}, {min(seconds):.2f}–{max(seconds):.2f} s",
+        )
+    ]
+
+
+def _describe(data: Dataset, root: Path, seconds: float, repeats: int) -> list[Figure]:
+    """Describe against the bare endpoint, alternating runs so both see the same machine."""
+    count = int(seconds * load.SIGNED_PER_SECOND)
+    warmup_count = int(2 * load.SIGNED_PER_SECOND)
+    bare_file, warmup, requests = root / "bare.txt", root / "warmup.txt", root / "describe.txt"
+    # The same requests, so both servers parse the same bytes; the bare one ignores nonces.
+    load.write_describe_requests(bare_file, data.tenants, count)
+    bare_runs: list[tuple[LoadResult, float]] = []
+    api_runs: list[tuple[LoadResult, float]] = []
+    for n in range(repeats):
+        endpoint = stack.new_endpoint()
+        log(f"bare endpoint, run {n + 1}")
+        with stack.bare(endpoint, root) as server:
+            bare_runs.append(_load(endpoint, server, bare_file, bare_file, seconds))
+        endpoint = stack.new_endpoint()
+        env = stack.service_env(data, endpoint, worker_threads="0")
+        with stack.serve(env, endpoint, root) as server:
+            log(f"Describe, run {n + 1}: signing {count + warmup_count:,} requests")
+            # Signed just before use: Timestamps must be within the tolerance, nonces fresh.
+            load.write_describe_requests(warmup, data.tenants, warmup_count)
+            load.write_describe_requests(requests, data.tenants, count)
+            api_runs.append(_load(endpoint, server, warmup, requests, seconds))
+            if api_runs[-1][0].wrapped:
+                log("warning: wrk ran out of signed requests and repeated nonces")
+    bare = _median_load(bare_runs)
+    api = _median_load(api_runs)
+    ratio = api[0].per_second / bare[0].per_second
+    errors = sum(run.errors + run.non_2xx for run, _ in api_runs)
+    return [
+        Figure(
+            f"Bare Starlette endpoint, {CONNECTIONS} connections",
+            rate(bare[0].per_second),
+            note=f"p99 {bare[0].p99_ms:.1f} ms, server CPU {bare[1]:.0f} µs/request",
+        ),
+        Figure(
+            f"Describe, {CONNECTIONS} connections, {len(data.tenants):,} accounts",
+            rate(api[0].per_second),
+            note=f"p50 {api[0].p50_ms:.1f} ms, server CPU {api[1]:.0f} µs/request",
+        ),
+        judged(
+            "Describe / bare endpoint, requests/s",
+            ratio,
+            f"{ratio:.0%}",
+            f"≥ {RATIO_TARGET:.0%}",
+            lambda r: r >= RATIO_TARGET,
+            f"medians of {repeats} alternating runs",
+        ),
+        judged(
+            "Describe p99 latency",
+            api[0].p99_ms,
+            f"{api[0].p99_ms:.1f} ms",
+            f"< {P99_TARGET_MS:.0f} ms",
+            lambda ms: ms < P99_TARGET_MS,
+        ),
+        judged("Describe errors (non-2xx, socket)", errors, str(errors), "0", lambda e: e == 0),
+    ]
+
+
+def _median_load(runs: list[tuple[LoadResult, float]]) -> tuple[LoadResult, float]:
+    return sorted(runs, key=lambda run: run[0].per_second)[len(runs) // 2]
+
+
+def _load(
+    endpoint: stack.Endpoint, server: procs.Child, warmup: Path, requests: Path, seconds: float
+) -> tuple[LoadResult, float]:
+    """A 2 s warm-up, then the measured wrk run; returns it and server CPU µs per request."""
+    load.run_wrk(f"{endpoint.url}/", warmup, 2, CONNECTIONS)
+    before = procs.cpu_seconds(server.pid)
+    result = load.run_wrk(f"{endpoint.url}/", requests, seconds, CONNECTIONS)
+    used = procs.cpu_seconds(server.pid) - before
+    server.check_alive()
+    return result, used / max(1, result.requests) * 1e6
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
