@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,25 +12,12 @@ from cdnexport.domain.task import Language
 from cdnexport.export.builder import build_workbook
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.layout import region_names
+from tests.unit.export.libreoffice import CSV_FILTER, convert, soffice
 from tests.unit.export.samples import numbered_flow_series, plan
 
 SERIES = 25
 SLOTS = 8640  # 30 days of 5-minute slots
 SHEET_ROWS = 120_000
-#: LibreOffice's CSV filter: comma, double quote, UTF-8, from line 1, no column types, default
-#: language, unquoted numbers, detect special numbers, cells as shown, no formulas, keep spaces,
-#: and -1: every sheet to its own file.
-CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
-
-
-def soffice() -> str:
-    found = shutil.which("soffice")
-    if found is None:
-        message = "soffice not found: apt-get install libreoffice-calc-nogui"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 @pytest.mark.slow
@@ -53,23 +37,7 @@ def test_libreoffice_reads_every_row_of_both_sheets(tmp_path: Path) -> None:
     assert (stats.rows, stats.sheets) == (SERIES * SLOTS, 2)
 
     out = tmp_path / "csv"
-    result = subprocess.run(
-        [
-            binary,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            CSV_FILTER,
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = convert(binary, path, CSV_FILTER, out)
     files = {file.name: file for file in out.glob("*.csv")}
     assert sorted(files) == ["export-Detail (2).csv", "export-Detail.csv"], result.stdout
     sheets = [

@@ -6,39 +6,18 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from cdnexport.domain.task import Language
+from tests.unit.export.libreoffice import CSV_FILTER, convert, soffice
 from tests.unit.export.reports import build, facts
 from tests.unit.export.samples import plan, series, utc
-from tests.unit.export.test_fastxlsx_libreoffice import CSV_FILTER, soffice
 
 SLOTS = 31 * 288
 #: The first two printed pages: the summary (one page wide) and the rest of its daily table.
 PDF_FILTER = 'pdf:calc_pdf_Export:{"PageRange":{"type":"string","value":"1-2"}}'
-
-
-def convert(binary: str, path: Path, target: str, out: Path) -> None:
-    result = subprocess.run(
-        [
-            binary,
-            f"-env:UserInstallation={(out / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.slow
