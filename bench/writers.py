@@ -94,7 +94,7 @@ def ceiling(loaded: Loaded, build_dir: Path | None = None, repeats: int = 3) -> 
     reference measurement; otherwise by Arrow kernels, which is also how the fast writer works
     and so is no ceiling for it.
     """
-    generate: Callable[[], bytes | pa.Buffer]
+    generate: Callable[[], memoryview | pa.Buffer]
     native = _native(build_dir) if build_dir is not None else None
     if native is not None:
         method = "C"
@@ -121,7 +121,7 @@ def ceiling(loaded: Loaded, build_dir: Path | None = None, repeats: int = 3) -> 
 NativeInputs = tuple[tuple[Any, ...], object, Any]
 
 
-def _native(build_dir: Path) -> Callable[..., bytes] | None:
+def _native(build_dir: Path) -> Callable[..., memoryview] | None:
     """``sheetxml.c`` built and loaded; None without a C compiler."""
     compiler = shutil.which("cc")
     if compiler is None:
@@ -129,14 +129,14 @@ def _native(build_dir: Path) -> Callable[..., bytes] | None:
     library = build_dir / "sheetxml.so"
     source = Path(__file__).with_name("sheetxml.c")
     subprocess.run(
-        [compiler, "-O2", "-shared", "-fPIC", "-o", str(library), str(source)], check=True
+        [compiler, "-O3", "-shared", "-fPIC", "-o", str(library), str(source)], check=True
     )
     function = ctypes.CDLL(str(library)).sheet_rows
     function.restype = ctypes.c_size_t
 
-    def generate(arguments: tuple[Any, ...], _arrays: object, out: Any) -> bytes:
+    def generate(arguments: tuple[Any, ...], _arrays: object, out: Any) -> memoryview:
         size = function(*arguments, out.ctypes.data_as(ctypes.c_char_p))
-        return bytes(memoryview(out)[:size])
+        return memoryview(out)[:size]
 
     return generate
 
@@ -219,7 +219,7 @@ def _sheet_xml(
     return buffer
 
 
-def _deflate(data: bytes | pa.Buffer) -> int:
+def _deflate(data: memoryview | pa.Buffer) -> int:
     """Raw deflate (as inside a zip) with isal level 1; returns the compressed size."""
     from isal import isal_zlib
 
