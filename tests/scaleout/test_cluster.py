@@ -26,7 +26,6 @@ from cdnexport.db.accounts import Account
 from cdnexport.db.engine import Database
 from cdnexport.db.schema import export_task
 from cdnexport.domain.regions import REGIONS
-from cdnexport.protocol.request import RpcRequest
 from cdnexport.usage.samples import SampleBatch
 from cdnexport.usage.store import SqlUsageStore
 from tests.scaleout.backing import (
@@ -37,6 +36,7 @@ from tests.scaleout.backing import (
     redis_prefix,
     required_url,
 )
+from tests.scaleout.http import send
 from tests.support import iso, v1_request
 
 RATE = 8
@@ -112,17 +112,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 if process.poll() is None:
                     process.kill()
                     process.wait(10)
-
-
-def send(url: str, req: RpcRequest) -> tuple[int, dict[str, Any]]:
-    target = f"{url}/?{req.raw_query}"
-    request = urllib.request.Request(target, data=b"", method="POST")  # noqa: S310 - loopback
-    try:
-        with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, json.loads(exc.read())
 
 
 def call(url: str, account: Account, action: str, params: dict[str, str]) -> dict[str, Any]:

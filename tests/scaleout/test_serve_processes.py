@@ -3,7 +3,6 @@ under uvicorn's supervisor, the export worker in the supervisor, and a clean sto
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,21 +16,10 @@ from typing import Any
 from cdnexport.clock import SystemClock
 from cdnexport.cluster import free_port
 from cdnexport.db.accounts import Account
-from cdnexport.protocol.request import RpcRequest
+from tests.scaleout.http import send
 from tests.support import add_account, iso, make_services, v1_request
 
 WAIT = 60.0
-
-
-def send(url: str, req: RpcRequest) -> tuple[int, dict[str, Any]]:
-    target = f"{url}/?{req.raw_query}"
-    request = urllib.request.Request(target, data=b"", method="POST")  # noqa: S310 - loopback
-    try:
-        with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, json.loads(exc.read())
 
 
 def spawned_children(pid: int) -> list[int]:

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cdnexport.export import xlsxchart, xlsxfree, xlsxparts
-from cdnexport.export.writer import CellKind, ColumnData, ColumnSpec, FreeSheet
+from cdnexport.export.writer import CellKind, ColumnData, ColumnSpec, FreeSheet, batch_length
 from cdnexport.export.xlsxrows import (
     Piece,
     RepeatedFloatTexts,
@@ -145,12 +145,7 @@ class FastXlsxWriter:
         sheet = self._sheet
         if sheet is None:
             raise RuntimeError("write_batch called before add_sheet")
-        if len(columns) != len(sheet.kinds):
-            raise ValueError(f"expected {len(sheet.kinds)} columns, got {len(columns)}")
-        lengths = {len(column) for column in columns}
-        if len(lengths) > 1:
-            raise ValueError(f"columns of one batch differ in length: {sorted(lengths)}")
-        count = lengths.pop() if lengths else 0
+        count = batch_length(columns, len(sheet.kinds))
         if count == 0:
             return
         if sheet.rows + count > MAX_DATA_ROWS:

@@ -137,3 +137,13 @@ class WorkbookWriter(Protocol):
 
 class WriterFactory(Protocol):
     def __call__(self, path: Path) -> WorkbookWriter: ...
+
+
+def batch_length(columns: Sequence[ColumnData], expected_columns: int) -> int:
+    """The row count of a batch; ValueError unless it has the expected columns, all equally long."""
+    if len(columns) != expected_columns:
+        raise ValueError(f"expected {expected_columns} columns, got {len(columns)}")
+    lengths = {len(column) for column in columns}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of one batch differ in length: {sorted(lengths)}")
+    return lengths.pop() if lengths else 0

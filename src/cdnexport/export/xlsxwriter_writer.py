@@ -23,6 +23,7 @@ from cdnexport.export.writer import (
     ColumnSpec,
     FreeSheet,
     LineChart,
+    batch_length,
 )
 
 #: Rows of an Excel sheet, header included.
@@ -72,12 +73,7 @@ class XlsxWriterWorkbook:
     def write_batch(self, columns: Sequence[ColumnData]) -> None:
         if self._sheet is None:
             raise RuntimeError("write_batch called before add_sheet")
-        if len(columns) != len(self._kinds):
-            raise ValueError(f"expected {len(self._kinds)} columns, got {len(columns)}")
-        lengths = {len(column) for column in columns}
-        if len(lengths) > 1:
-            raise ValueError(f"columns of one batch differ in length: {sorted(lengths)}")
-        count = lengths.pop() if lengths else 0
+        count = batch_length(columns, len(self._kinds))
         if self._next_row + count > EXCEL_MAX_ROWS:
             # XlsxWriter would silently drop the excess cells; a short export must not pass.
             raise ValueError(f"batch of {count} rows overflows the sheet at row {self._next_row}")
