@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cdnexport.clock import Clock, SystemClock
 from cdnexport.config import Settings
@@ -15,6 +15,7 @@ from cdnexport.storage.base import BlobStore
 from cdnexport.storage.local import LocalBlobStore
 from cdnexport.usage.query import UsageSource
 from cdnexport.usage.store import SqlUsageStore
+from cdnexport.worker.wakeup import LocalSignal, NoSignal, TaskSignal
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Services:
     nonces: NonceStore
     limiter: RateLimiter
     clock: Clock
+    #: Told of every new task; wakes the idle workers running in this process.
+    wakeup: TaskSignal = field(default_factory=NoSignal)
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -42,6 +45,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         nonces=nonces,
         limiter=limiter,
         clock=clock or SystemClock(),
+        wakeup=LocalSignal(),
     )
 
 

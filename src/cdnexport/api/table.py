@@ -22,13 +22,24 @@ class WireResult(Protocol):
 class Action(Generic[P]):
     parse: Callable[[Mapping[str, str], int], P]
     handle: Callable[[RequestContext, P], WireResult]
+    #: Run after ``handle`` succeeds, e.g. to wake the workers once a task is committed.
+    after: Callable[[RequestContext], None] | None = None
 
     def __call__(self, ctx: RequestContext, raw: Mapping[str, str]) -> dict[str, object]:
-        return self.handle(ctx, self.parse(raw, ctx.now)).to_wire()
+        result = self.handle(ctx, self.parse(raw, ctx.now)).to_wire()
+        if self.after is not None:
+            self.after(ctx)
+        return result
+
+
+def _wake_workers(ctx: RequestContext) -> None:
+    ctx.services.wakeup.notify()
 
 
 ACTIONS: Mapping[str, Action[CreateParams] | Action[DescribeParams] | Action[DeleteParams]] = {
-    "CreateUsageDetailDataExportTask": Action(CreateParams.from_wire, tasks.create_task),
+    "CreateUsageDetailDataExportTask": Action(
+        CreateParams.from_wire, tasks.create_task, after=_wake_workers
+    ),
     "DescribeUserUsageDetailDataExportTask": Action(
         lambda raw, _now: DescribeParams.from_wire(raw), tasks.describe_tasks
     ),

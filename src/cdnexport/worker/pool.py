@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 class WorkerPool:
     def __init__(self, services: Services, count: int) -> None:
         self.stop = threading.Event()
+        self._wakeup = services.wakeup
         self.workers = [Worker(services, stop=self.stop) for _ in range(count)]
         self._threads: list[threading.Thread] = []
 
@@ -30,6 +31,7 @@ class WorkerPool:
     def shutdown(self, timeout: float = 30.0) -> None:
         """Ask every worker to stop; a running export hands its task back and ends."""
         self.stop.set()
+        self._wakeup.notify()  # idle workers sleep on it, not on ``stop``
         for thread in self._threads:
             thread.join(timeout)
 

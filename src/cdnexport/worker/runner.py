@@ -27,11 +27,14 @@ from cdnexport.export.naming import download_filename, file_key
 from cdnexport.export.writer import WriterFactory
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 from cdnexport.services import Services
+from cdnexport.usage.prefetch import Prefetch
 from cdnexport.worker import scope
 
 log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, OSError)
 WRITERS: dict[str, WriterFactory] = {"fast": FastXlsxWriter, "xlsxwriter": XlsxWriterWorkbook}
+#: Series read ahead of the writer; each is one (domain, region) over the window.
+SERIES_AHEAD = 2
 
 
 def new_worker_id() -> str:
@@ -64,7 +67,7 @@ class Worker:
                 log.exception("worker %s: database or disk trouble, retrying", self.owner)
                 busy = False
             if not busy:
-                self.stop.wait(self._services.settings.poll_seconds)
+                self._services.wakeup.wait(self.stop, self._services.settings.poll_seconds)
         log.info("worker %s stopped", self.owner)
 
     def upkeep(self) -> None:
@@ -145,16 +148,19 @@ class Worker:
             label_kind=label_kind,
             facts=facts,
         )
+        count = services.usage.count_series(query)
         writer = self._writer_factory(tmp)
         try:
-            stats = build_workbook(
-                plan,
-                services.usage.iter_series(query),
-                services.usage.count_series(query),
-                writer,
-                on_progress=lambda pct: progress.__setitem__(0, pct),
-                should_stop=should_stop,
-            )
+            # The next series is read while the writer renders and deflates this one.
+            with Prefetch(services.usage.iter_series(query), SERIES_AHEAD, "usage-read") as ahead:
+                stats = build_workbook(
+                    plan,
+                    ahead,
+                    count,
+                    writer,
+                    on_progress=lambda pct: progress.__setitem__(0, pct),
+                    should_stop=should_stop,
+                )
         finally:
             writer.close()
         return stats.rows
