@@ -95,7 +95,11 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(
         30.0, gt=0, description="How long a claimed task stays leased without a heartbeat."
     )
-    poll_seconds: float = Field(0.5, gt=0, description="How often an idle worker looks for tasks.")
+    poll_seconds: float = Field(
+        0.5,
+        gt=0,
+        description="How often an idle worker looks for tasks; Create also wakes `serve`'s own.",
+    )
     max_attempts: int = Field(
         5, ge=1, description="Attempts (crashes and transient failures) before a task fails."
     )
