@@ -9,6 +9,7 @@ from cdnexport.clock import Clock, SystemClock
 from cdnexport.config import Settings
 from cdnexport.db import migrate
 from cdnexport.db.engine import Database
+from cdnexport.db.nonce_journal import JournaledNonceStore, journal_path
 from cdnexport.db.nonces import DbNonceStore, NonceStore
 from cdnexport.ratelimit import RateLimiter, TokenBucketLimiter
 from cdnexport.storage.base import BlobStore
@@ -36,7 +37,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     revision), the object store and, when configured, Redis."""
     db = Database(settings.effective_database_url)
     migrate.prepare(db)
-    nonces, limiter = _request_guards(settings, db)
+    clock = clock or SystemClock()
+    nonces, limiter = _request_guards(settings, db, clock)
     return Services(
         settings=settings,
         db=db,
@@ -44,7 +46,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         usage=SqlUsageStore(db),
         nonces=nonces,
         limiter=limiter,
-        clock=clock or SystemClock(),
+        clock=clock,
         wakeup=LocalSignal(),
     )
 
@@ -61,9 +63,11 @@ def _blob_store(settings: Settings) -> BlobStore:
     )
 
 
-def _request_guards(settings: Settings, db: Database) -> tuple[NonceStore, RateLimiter]:
+def _request_guards(
+    settings: Settings, db: Database, clock: Clock
+) -> tuple[NonceStore, RateLimiter]:
     """Nonces and rate limits in Redis when configured (shared by all API processes); else
-    nonces in the database and limits per process."""
+    nonces in the database (a journal file beside a SQLite one) and limits per process."""
     if settings.redis_url:
         from redis import Redis
 
@@ -77,4 +81,8 @@ def _request_guards(settings: Settings, db: Database) -> tuple[NonceStore, RateL
             RedisNonceStore(client, prefix),
             RedisRateLimiter(client, settings.rate_limit_per_second, prefix),
         )
-    return DbNonceStore(db), TokenBucketLimiter(settings.rate_limit_per_second)
+    limiter = TokenBucketLimiter(settings.rate_limit_per_second)
+    file = db.sqlite_file
+    if file is not None:
+        return JournaledNonceStore(journal_path(file), int(clock.now())), limiter
+    return DbNonceStore(db), limiter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from cdnexport.api import tasks
 from cdnexport.api.context import RequestContext
@@ -18,6 +18,15 @@ class WireResult(Protocol):
     def to_wire(self) -> dict[str, object]: ...
 
 
+@runtime_checkable
+class LastingResult(WireResult, Protocol):
+    """A result that stays right, while the database does not change, until ``fresh_until``
+    (epoch seconds, inclusive); the edge may then answer the same call again from it."""
+
+    @property
+    def fresh_until(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Action(Generic[P]):
     parse: Callable[[Mapping[str, str], int], P]
@@ -25,8 +34,16 @@ class Action(Generic[P]):
     #: Run after ``handle`` succeeds, e.g. to wake the workers once a task is committed.
     after: Callable[[RequestContext], None] | None = None
 
+    #: Reads only, so a result for the same account and parameters may be reused while it
+    #: lasts (``LastingResult``) and nothing in the database changed.
+    reads_only: bool = False
+
     def __call__(self, ctx: RequestContext, raw: Mapping[str, str]) -> dict[str, object]:
-        result = self.handle(ctx, self.parse(raw, ctx.now)).to_wire()
+        return self.run(ctx, self.parse(raw, ctx.now)).to_wire()
+
+    def run(self, ctx: RequestContext, params: P) -> WireResult:
+        """Handle already parsed parameters, then run ``after``."""
+        result = self.handle(ctx, params)
         if self.after is not None:
             self.after(ctx)
         return result
@@ -41,7 +58,7 @@ ACTIONS: Mapping[str, Action[CreateParams] | Action[DescribeParams] | Action[Del
         CreateParams.from_wire, tasks.create_task, after=_wake_workers
     ),
     "DescribeUserUsageDetailDataExportTask": Action(
-        lambda raw, _now: DescribeParams.from_wire(raw), tasks.describe_tasks
+        lambda raw, _now: DescribeParams.from_wire(raw), tasks.describe_tasks, reads_only=True
     ),
     "DeleteUsageDetailDataExportTask": Action(
         lambda raw, _now: DeleteParams.from_wire(raw), tasks.delete_task

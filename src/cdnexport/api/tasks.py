@@ -17,6 +17,9 @@ from cdnexport.export.naming import download_filename
 
 IDEMPOTENCY_SECONDS = 86400
 LIST_DAYS = 90
+#: Download links expire on a whole minute, at least ``download_ttl_seconds`` after the call,
+#: so that a listing stays the same, and can be answered again, for up to a minute.
+LINK_EXPIRY_STEP = 60
 
 # Describe formats four times per listed task, and the same tasks are listed again and again;
 # strftime is most of a listing's cost without this memo of a pure function.
@@ -138,6 +141,9 @@ class DescribeResult:
     page_number: int
     total: int
     items: tuple[TaskView, ...]
+    #: The last second at which the same call gives this answer, unless a task changes:
+    #: then a link's expiry would move to the next minute, or the oldest task drop out.
+    fresh_until: int
 
     def to_wire(self) -> dict[str, object]:
         return {
@@ -152,19 +158,27 @@ class DescribeResult:
 
 def describe_tasks(ctx: RequestContext, params: DescribeParams) -> DescribeResult:
     """The caller's tasks of the last 90 days, newest first, with fresh download links."""
-    since = ctx.now - LIST_DAYS * 86400
+    now = ctx.now
+    listed_for = LIST_DAYS * 86400
     offset = (params.page_number - 1) * params.page_size
-    total, page = tasks.list_page(ctx.services.db, ctx.account.id, since, params.page_size, offset)
+    total, oldest, page = tasks.list_page(
+        ctx.services.db, ctx.account.id, now - listed_for, params.page_size, offset
+    )
+    fresh_until = oldest + listed_for if oldest is not None else now + listed_for
     ttl = ctx.services.settings.download_ttl_seconds
+    expires = -(-(now + ttl) // LINK_EXPIRY_STEP) * LINK_EXPIRY_STEP
     views = []
     for task in page:
-        url, expires = "", 0
+        url = ""
         if task.status is TaskStatus.SUCCESS and task.file_key:
-            url, expires = ctx.services.store.download_url(
-                task.file_key, download_filename(task), ctx.now, ttl
+            url, _ = ctx.services.store.download_url(
+                task.file_key, download_filename(task), now, expires - now
             )
-        views.append(TaskView(task, url, expires))
-    return DescribeResult(params.page_size, params.page_number, total, tuple(views))
+            fresh_until = min(fresh_until, expires - ttl)
+        views.append(TaskView(task, url, expires if url else 0))
+    return DescribeResult(
+        params.page_size, params.page_number, total, tuple(views), max(now, fresh_until)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,13 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        #: One in-memory SQLite database, whose single connection every caller shares.
+        self.is_memory = self.is_sqlite and _is_memory(url)
+        #: The file of a SQLite database kept in one.
+        self.sqlite_file = (
+            Path(parsed.database) if self.is_sqlite and parsed.database and not self.is_memory
+            else None
+        )  # fmt: skip
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -60,8 +67,12 @@ class Database:
         self.engine.dispose()
 
 
+def _is_memory(url: str) -> bool:
+    return ":memory:" in url or url.rstrip("/") == "sqlite:"
+
+
 def _sqlite_engine(url: str) -> Engine:
-    memory = ":memory:" in url or url.rstrip("/") == "sqlite:"
+    memory = _is_memory(url)
     engine = create_engine(
         url,
         poolclass=StaticPool if memory else QueuePool,

@@ -3,13 +3,15 @@
 The database store is shared by every API process of a deployment; the memory store serves
 unit tests. The insert is plain SQL on a DB-API connection (``db.rawsql``): it runs on every
 request, and ``use_many`` lets a caller with many requests in flight commit them together.
+
+The embedded SQLite default keeps them elsewhere (``db.nonce_journal``).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import delete
 
@@ -22,8 +24,9 @@ from cdnexport.db.schema import signature_nonce
 _UPSERT = (
     "INSERT INTO signature_nonce (access_key_id, nonce, expires_at) VALUES (?, ?, ?) "
     "ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at "
-    "WHERE signature_nonce.expires_at < ? RETURNING expires_at"
+    "WHERE signature_nonce.expires_at < ?"
 )
+_UPSERT_RETURNING = f"{_UPSERT} RETURNING expires_at"
 
 
 #: The arguments of one ``use`` call: AccessKeyId, nonce, now, time to live.
@@ -51,27 +54,43 @@ class DbNonceStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._upsert = rawsql.sql(db, _UPSERT)
+        self._upsert_returning = rawsql.sql(db, _UPSERT_RETURNING)
 
     def use(self, access_key_id: str, nonce: str, now: int, ttl: int) -> bool:
         return self.use_many([(access_key_id, nonce, now, ttl)])[0]
 
     def use_many(self, calls: Sequence[NonceCall]) -> list[bool]:
         """One commit for all the calls: on SQLite a commit rewrites whole pages of the WAL,
-        so a batch costs little more than a single nonce."""
+        so a batch costs little more than a single nonce.
+
+        All the upserts go in one ``executemany``; when the rows it changed are as many as
+        the calls, every nonce was fresh (the usual case). Otherwise the batch is rolled back
+        and replayed one statement at a time to learn which ones were used before.
+        """
+        rows = [(key, nonce, now + ttl, now) for key, nonce, now, ttl in calls]
         with rawsql.pooled(self._db) as conn:
             cursor = conn.cursor()
             try:
-                if self._db.is_sqlite and len(calls) > 1:
-                    cursor.execute("BEGIN IMMEDIATE")
+                self._begin(cursor, len(rows))
+                cursor.executemany(self._upsert, rows)
+                if cursor.rowcount == len(rows):
+                    conn.commit()
+                    return [True] * len(rows)
+                conn.rollback()
+                self._begin(cursor, len(rows))
                 recorded = []
-                for access_key_id, nonce, now, ttl in calls:
-                    cursor.execute(self._upsert, (access_key_id, nonce, now + ttl, now))
+                for row in rows:
+                    cursor.execute(self._upsert_returning, row)
                     # Reading to the end lets SQLite finish the statement before the next.
                     recorded.append(len(cursor.fetchall()) > 0)
+                conn.commit()
+                return recorded
             finally:
                 cursor.close()
-            conn.commit()
-            return recorded
+
+    def _begin(self, cursor: Any, count: int) -> None:
+        if self._db.is_sqlite and count > 1:
+            cursor.execute("BEGIN IMMEDIATE")
 
     def purge(self, now: int) -> int:
         with self._db.engine.begin() as conn:

@@ -75,6 +75,23 @@ class HeldConnection:
         finally:
             _lent.reset(token)
 
+    def data_version(self) -> int | None:
+        """SQLite's ``PRAGMA data_version`` of the held connection: it changes exactly when
+        another connection, of any process, has committed to the file since the last reading.
+        None on other engines, and on in-memory SQLite, whose only connection is shared."""
+        if not self._db.is_sqlite or self._db.is_memory:
+            return None
+        if self._conn is None:
+            self._conn = detached(self._db)
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute("PRAGMA data_version")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        assert row is not None  # the pragma always answers one row
+        return int(row[0])
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

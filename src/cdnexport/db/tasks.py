@@ -189,32 +189,34 @@ def delete_task(conn: Connection, account_id: int, task_id: int) -> ExportTask |
 
 _NAMES = ", ".join(column.name for column in COLUMNS)
 _MINE = "account_id = ? AND created_at >= ?"
-# The total rides along with the page, so both come from one statement (one snapshot).
+# The total and the oldest creation time ride along with the page, so that all come from one
+# statement (one snapshot).
 _PAGE = (
-    f"SELECT {_NAMES}, (SELECT COUNT(*) FROM export_task WHERE {_MINE}) FROM export_task "
+    f"SELECT {_NAMES}, (SELECT COUNT(*) FROM export_task WHERE {_MINE}), "
+    f"(SELECT MIN(created_at) FROM export_task WHERE {_MINE}) FROM export_task "
     f"WHERE {_MINE} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
 )
-_TOTAL = f"SELECT COUNT(*) FROM export_task WHERE {_MINE}"
+_TOTAL = f"SELECT COUNT(*), MIN(created_at) FROM export_task WHERE {_MINE}"
 
 
 def list_page(
     db: Database, account_id: int, since: int, limit: int, offset: int
-) -> tuple[int, list[ExportTask]]:
-    """``list_tasks`` in plain SQL on a pooled DB-API connection, for Describe's hot path."""
+) -> tuple[int, int | None, list[ExportTask]]:
+    """``list_tasks`` in plain SQL on a pooled DB-API connection, for Describe's hot path;
+    also the oldest ``created_at`` of the tasks counted (None when there are none)."""
+    mine = (account_id, since)
     with rawsql.pooled(db) as conn:
         cursor = conn.cursor()
         try:
-            cursor.execute(
-                rawsql.sql(db, _PAGE), (account_id, since, account_id, since, limit, offset)
-            )
+            cursor.execute(rawsql.sql(db, _PAGE), (*mine, *mine, *mine, limit, offset))
             rows = cursor.fetchall()
             if rows:
-                total = int(rows[0][-1])
+                total, oldest = rows[0][-2:]
             else:
                 # A page past the end has no row to carry the total.
-                cursor.execute(rawsql.sql(db, _TOTAL), (account_id, since))
+                cursor.execute(rawsql.sql(db, _TOTAL), mine)
                 found = cursor.fetchone()
-                total = int(found[0]) if found else 0
+                total, oldest = found if found else (0, None)
         finally:
             cursor.close()
-    return total, [from_row(row[:-1]) for row in rows]
+    return int(total), None if oldest is None else int(oldest), [from_row(row[:-2]) for row in rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from cdnexport.config import Settings
 from cdnexport.services import build_services
@@ -18,11 +18,11 @@ from cdnexport.web.app import create_app
 FACTORY = "cdnexport.web.factory:app_from_env"
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> ASGIApp:
     """An API-only app (export workers run elsewhere) configured from the environment."""
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return create_app(build_services(settings))
+    return create_app(build_services(settings), freeze_heap=True)

@@ -17,11 +17,11 @@ import logging
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from cdnexport import errors
 from cdnexport.api.context import RequestContext
-from cdnexport.api.table import ACTIONS, API_VERSION
+from cdnexport.api.table import ACTIONS, API_VERSION, Action, LastingResult
 from cdnexport.db import accounts
 from cdnexport.db.accounts import Account
 from cdnexport.db.nonces import BatchNonceStore, NonceCall
@@ -33,11 +33,10 @@ from cdnexport.protocol.signature import SignedInfo, extract, verify
 from cdnexport.ratelimit import TokenBucketLimiter, retry_after_seconds
 from cdnexport.services import Services
 from cdnexport.web.access_keys import AccessKeyCache
+from cdnexport.web.read_cache import PLACEHOLDER, ReadCache, split_rendered
 
 log = logging.getLogger(__name__)
 HOST_ID = "cdn.aliyuncs.com"
-#: Actions that only read once their nonce is recorded, so the event loop may run them.
-READ_ACTIONS = frozenset({"DescribeUserUsageDetailDataExportTask"})
 # Calls arriving in the same second carry the same Timestamp; strptime is slow.
 _parse_timestamp = functools.lru_cache(maxsize=4096)(parse_utc)
 
@@ -63,11 +62,11 @@ class Admitted:
     account: Account
     now: int
     nonce: NonceCall
-    action: Callable[[RequestContext, Mapping[str, str]], dict[str, object]]
+    action: Action[Any]
 
     @property
     def reads_only(self) -> bool:
-        return self.info.action in READ_ACTIONS
+        return self.action.reads_only
 
 
 class RpcEdge:
@@ -84,6 +83,8 @@ class RpcEdge:
             and isinstance(services.nonces, BatchNonceStore)
         )
         self._held = HeldConnection(services.db)
+        self._answers = ReadCache()
+        self._version: int | None = None
 
     def handle(self, req: RpcRequest) -> RpcResponse:
         step = self.admit(req)
@@ -109,9 +110,17 @@ class RpcEdge:
             log.exception("request %s (%s) failed", request_id, action or "?")
             return self._error(errors.InternalError(), request_id, fmt)
 
-    def complete(self, step: Admitted, fresh: Callable[[], bool]) -> RpcResponse:
-        """Run the admitted call; ``fresh`` records its nonce (False: used before)."""
+    def complete(
+        self, step: Admitted, fresh: Callable[[], bool], *, held: bool = False
+    ) -> RpcResponse:
+        """Run the admitted call; ``fresh`` records its nonce (False: used before).
+
+        ``held``: the call runs inside ``lend``, on the thread that holds the connection,
+        after ``observe_changes``; a read-only call may then be answered again from
+        ``ReadCache`` (SQLite only).
+        """
         services = self._services
+        rid = step.request_id
         try:
             if not fresh():
                 raise errors.NonceUsed()
@@ -119,17 +128,33 @@ class RpcEdge:
             wait = services.limiter.acquire(key, services.clock.now())
             if wait > 0:
                 raise errors.Throttled(retry_after_seconds(wait))
-            ctx = RequestContext(step.request_id, step.account, step.now, services)
-            body = step.action(ctx, step.params)
+            action = step.action
+            params = action.parse(step.params, step.now)
+            version = self._version if held and action.reads_only else None
+            cache_key = (step.account.id, step.info.action, step.fmt, params)
+            if version is not None:
+                kept = self._answers.get(cache_key, version, step.now)
+                if kept is not None:
+                    return _ok(kept.body(rid), kept.content_type, rid)
+            result = action.run(RequestContext(rid, step.account, step.now, services), params)
+            wire = result.to_wire()
         except errors.ServiceError as exc:
-            return self._error(exc, step.request_id, step.fmt)
+            return self._error(exc, rid, step.fmt)
         except Exception:
-            log.exception("request %s (%s) failed", step.request_id, step.info.action)
-            return self._error(errors.InternalError(), step.request_id, step.fmt)
-        payload, ctype = render_body(
-            step.info.action, {"RequestId": step.request_id, **body}, step.fmt
-        )
-        return RpcResponse(200, payload, ctype, {"x-acs-request-id": step.request_id})
+            log.exception("request %s (%s) failed", rid, step.info.action)
+            return self._error(errors.InternalError(), rid, step.fmt)
+        if version is None or not isinstance(result, LastingResult):
+            payload, ctype = render_body(step.info.action, {"RequestId": rid, **wire}, step.fmt)
+            return _ok(payload, ctype, rid)
+        payload, ctype = render_body(step.info.action, {"RequestId": PLACEHOLDER, **wire}, step.fmt)
+        kept = split_rendered(payload, ctype, result.fresh_until)
+        self._answers.put(cache_key, version, kept)
+        return _ok(kept.body(rid), ctype, rid)
+
+    def observe_changes(self) -> None:
+        """Read the database's change counter for the calls that arrived until now (one
+        reading serves every call the event loop admitted in one turn)."""
+        self._version = self._held.data_version()
 
     def lend(self) -> AbstractContextManager[None]:
         """Let the calls inside the block read through one held connection (one thread)."""
@@ -179,6 +204,10 @@ class RpcEdge:
         if isinstance(exc, errors.Throttled):
             headers["x-acs-retry-after"] = str(exc.retry_after)
         return RpcResponse(exc.http_status, payload, ctype, headers)
+
+
+def _ok(payload: bytes, content_type: str, request_id: str) -> RpcResponse:
+    return RpcResponse(200, payload, content_type, {"x-acs-request-id": request_id})
 
 
 def _safe_format(params: Mapping[str, str], headers: Mapping[str, str]) -> Format:

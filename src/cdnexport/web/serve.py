@@ -24,7 +24,7 @@ def serve(services: Services, host: str, port: int, processes: int, export_worke
     level = services.settings.log_level.lower()
     if processes == 1:
         background = lifespan(services, export_workers) if export_workers else None
-        app = create_app(services, background=background)
+        app = create_app(services, background=background, freeze_heap=True)
         uvicorn.run(app, host=host, port=port, log_level=level, access_log=False)
         return
     pool = WorkerPool(services, export_workers)

@@ -68,9 +68,11 @@ def test_list_page_matches_list_tasks(db: Database) -> None:
     for since in (0, NOW - 150):
         for limit, offset in ((20, 0), (3, 0), (3, 3), (3, 6), (5, 40)):
             with db.read() as conn:
-                expected = tasks.list_tasks(conn, alice.id, since, limit, offset)
-            assert tasks.list_page(db, alice.id, since, limit, offset) == expected
-    assert tasks.list_page(db, 999, 0, 20, 0) == (0, [])
+                total, page = tasks.list_tasks(conn, alice.id, since, limit, offset)
+            # The oldest counted task: NOW - 200 unless ``since`` leaves those out.
+            oldest = NOW - 200 if since < NOW - 200 else NOW - 100
+            assert tasks.list_page(db, alice.id, since, limit, offset) == (total, oldest, page)
+    assert tasks.list_page(db, 999, 0, 20, 0) == (0, None, [])
 
 
 def test_pooled_uses_the_connection_lent_to_the_call(db: Database) -> None:
@@ -85,3 +87,24 @@ def test_pooled_uses_the_connection_lent_to_the_call(db: Database) -> None:
 def test_sql_markers_follow_the_driver(db: Database) -> None:
     text = rawsql.sql(db, "SELECT ? WHERE ? = 1")
     assert text == ("SELECT ? WHERE ? = 1" if db.is_sqlite else "SELECT %s WHERE %s = 1")
+
+
+def test_data_version_moves_when_another_connection_commits(db: Database) -> None:
+    held = rawsql.HeldConnection(db)
+    if not db.is_sqlite:
+        assert held.data_version() is None  # no such counter: nothing is kept
+        return
+    try:
+        first = held.data_version()
+        assert first is not None and held.data_version() == first
+        with held.lend():
+            tasks.list_page(db, 1, 0, 20, 0)  # reading changes nothing
+        assert held.data_version() == first
+        with db.write() as conn:
+            accounts.create_account(conn, "carol", NOW)
+        assert held.data_version() != first
+    finally:
+        held.close()
+    memory = Database("sqlite://")
+    assert rawsql.HeldConnection(memory).data_version() is None
+    memory.dispose()

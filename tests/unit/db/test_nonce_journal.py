@@ -1,0 +1,91 @@
+"""The journaled nonce store answers like the database table it replaces on the embedded
+default, survives a crash, and keeps two processes sharing its file from both taking a nonce."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cdnexport.db.nonce_journal import PURGE_EVERY, JournaledNonceStore, digest
+from cdnexport.db.nonces import MemoryNonceStore, NonceCall
+
+NOW = 1_800_000_000
+TTL = 900
+
+
+def test_answers_like_the_reference_store(tmp_path: Path) -> None:
+    journal = JournaledNonceStore(tmp_path / "n.db", NOW)
+    reference = MemoryNonceStore()
+    batches: list[list[NonceCall]] = [
+        [("k1", "a", NOW, TTL)],
+        [("k1", "a", NOW + 1, TTL), ("k2", "a", NOW + 1, TTL), ("k1", "b", NOW + 1, TTL)],
+        # the same nonce twice in one batch: only the first is fresh
+        [("k1", "c", NOW + 2, TTL), ("k1", "c", NOW + 2, TTL)],
+        # past its time to live a nonce may be used again
+        [("k1", "a", NOW + TTL + 1, TTL), ("k1", "b", NOW + TTL + 1, TTL)],
+        [("k1", "a", NOW + TTL + 2, TTL)],
+    ]
+    for batch in batches:
+        assert journal.use_many(batch) == reference.use_many(batch), batch
+
+
+def test_nothing_is_lost_when_the_process_dies(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    first = JournaledNonceStore(path, NOW)
+    assert first.use_many([("k", "a", NOW, TTL), ("k", "b", NOW, TTL)]) == [True, True]
+    # A new process opening the file (the first one never closed it: a crash).
+    second = JournaledNonceStore(path, NOW + 10)
+    assert second.use_many([("k", "a", NOW + 10, TTL), ("k", "c", NOW + 10, TTL)]) == [
+        False,
+        True,
+    ]
+    # What expired before the restart is not read back.
+    third = JournaledNonceStore(path, NOW + TTL + 5)
+    assert len(third) == 1  # only "c" (used at NOW + 10) is still alive
+    assert third.use("k", "a", NOW + TTL + 5, TTL)
+
+
+def test_processes_sharing_the_file_share_the_nonces(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    one, two = JournaledNonceStore(path, NOW), JournaledNonceStore(path, NOW)
+    assert one.use_many([("k", "a", NOW, TTL), ("k", "b", NOW, TTL)]) == [True, True]
+    assert two.use_many([("k", "b", NOW, TTL), ("k", "c", NOW, TTL)]) == [False, True]
+    assert one.use_many([("k", "c", NOW, TTL), ("k", "d", NOW, TTL)]) == [False, True]
+    assert not two.use("k", "d", NOW, TTL)
+
+
+def test_a_failed_batch_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "n.db"
+    store = JournaledNonceStore(path, NOW)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the file
+    store._conn.execute("PRAGMA busy_timeout=50")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store.use_many([("k", "a", NOW, TTL)])
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    assert store.use_many([("k", "a", NOW, TTL)]) == [True]
+
+
+def test_expired_rows_leave_the_journal(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    store = JournaledNonceStore(path, NOW)
+    store.use_many([("k", str(n), NOW, TTL) for n in range(5)])
+    later = NOW + TTL + 1
+    # Every batch past PURGE_EVERY seconds deletes what expired, as purge() does.
+    store.use("k", "new", later + PURGE_EVERY, TTL)
+    with sqlite3.connect(path) as conn:
+        (rows,) = conn.execute("SELECT COUNT(*) FROM nonce_journal").fetchone()
+    assert rows == 1
+    assert len(store) == 1
+    assert store.purge(later + PURGE_EVERY + TTL + 1) == 1
+    assert len(store) == 0
+
+
+def test_digests_are_stable_64_bit_integers() -> None:
+    value = digest("LTAIkey", "nonce")
+    assert value == digest("LTAIkey", "nonce")
+    assert -(2**63) <= value < 2**63
+    assert value != digest("LTAIkeyn", "once")  # the separator keeps the parts apart
