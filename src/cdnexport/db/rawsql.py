@@ -9,17 +9,23 @@ lends to the current call.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 
 from sqlalchemy.pool import PoolProxiedConnection
 
 from cdnexport.db.engine import Database
 
-_lent: ContextVar[tuple[Database, PoolProxiedConnection] | None] = ContextVar(
-    "cdnexport_lent_connection", default=None
-)
+
+class _Lent(threading.local):
+    """The connection lent to this thread, if any. Per thread, not per context: the event
+    loop lends its connection once, for every call it runs, while the app runs."""
+
+    value: tuple[Database, PoolProxiedConnection] | None = None
+
+
+_lent = _Lent()
 
 
 @contextmanager
@@ -30,7 +36,7 @@ def pooled(db: Database) -> Iterator[PoolProxiedConnection]:
     SQLite connections are in autocommit mode (see ``db.engine``); on PostgreSQL a write must
     call ``commit()`` itself.
     """
-    lent = _lent.get()
+    lent = _lent.value
     if lent is not None and lent[0] is db:
         yield lent[1]
         return
@@ -66,14 +72,15 @@ class HeldConnection:
 
     @contextmanager
     def lend(self) -> Iterator[None]:
-        """Make ``pooled(db)`` use the held connection inside the block (same thread only)."""
+        """Make ``pooled(db)`` use the held connection inside the block, on this thread."""
         if self._conn is None:
             self._conn = detached(self._db)
-        token = _lent.set((self._db, self._conn))
+        before = _lent.value
+        _lent.value = (self._db, self._conn)
         try:
             yield
         finally:
-            _lent.reset(token)
+            _lent.value = before
 
     def data_version(self) -> int | None:
         """SQLite's ``PRAGMA data_version`` of the held connection: it changes exactly when

@@ -57,19 +57,6 @@ def create_app(
     )
     running: list[NonceBatcher] = []  # the batcher, while the lifespan runs
 
-    async def on_loop(req: RpcRequest, batcher: NonceBatcher) -> RpcResponse:
-        with edge.lend():
-            step = edge.admit(req)
-        if isinstance(step, RpcResponse):
-            return step
-        recorded = batcher.submit(step.nonce)
-        with contextlib.suppress(Exception):
-            await recorded  # a failure reaches complete() through recorded.result
-        if step.reads_only:
-            with edge.lend():
-                return edge.complete(step, recorded.result, held=True)
-        return await run_in_threadpool(edge.complete, step, recorded.result)
-
     async def rpc(scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]
         if method not in RPC_METHODS:
@@ -80,11 +67,22 @@ def create_app(
         body = await _body(receive) if _has_body(headers) else b""
         query = scope["query_string"].decode("latin-1")
         req = RpcRequest(method, scope["path"], query, headers, body)
-        if running:
-            result = await on_loop(req, running[0])
-        else:
+        if not running:
             # Database work may wait on a lock held by a worker; keep it off the event loop.
             result = await run_in_threadpool(edge.handle, req)
+        else:
+            # On the loop, which holds its own database connection (``lifespan``).
+            step = edge.admit(req)
+            if isinstance(step, RpcResponse):
+                result = step
+            else:
+                recorded = running[0].submit(step.nonce)
+                with contextlib.suppress(Exception):
+                    await recorded  # a failure reaches complete() through recorded.result
+                if step.reads_only:
+                    result = edge.complete(step, recorded.result, held=True)
+                else:
+                    result = await run_in_threadpool(edge.complete, step, recorded.result)
         extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in result.headers.items()]
         payload = b"" if method == "HEAD" else result.body
         await _send(
@@ -126,11 +124,12 @@ def create_app(
             gc.collect()
             gc.freeze()
         try:
-            if background is None:
-                yield
-                return
-            async with background(app):
-                yield
+            with edge.lend() if batcher is not None else contextlib.nullcontext():
+                if background is None:
+                    yield
+                else:
+                    async with background(app):
+                        yield
         finally:
             running.clear()
             if batcher is not None:
