@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,13 +109,19 @@ class DescribeParams:
 
     @classmethod
     def from_wire(cls, raw: Mapping[str, str]) -> DescribeParams:
-        size = _bounded_int(raw.get("PageSize"), 20, 1, 50)
-        if size is None:
-            raise errors.InvalidPageSize()
-        number = _bounded_int(raw.get("PageNumber"), 1, 1, 100_000)
-        if number is None:
-            raise errors.InvalidPageNumber()
-        return cls(size, number)
+        return _describe_params(raw.get("PageSize"), raw.get("PageNumber"))
+
+
+# Clients poll with the same few pages; the answer for each is made once.
+@functools.lru_cache(maxsize=256)
+def _describe_params(size_text: str | None, number_text: str | None) -> DescribeParams:
+    size = _bounded_int(size_text, 20, 1, 50)
+    if size is None:
+        raise errors.InvalidPageSize()
+    number = _bounded_int(number_text, 1, 1, 100_000)
+    if number is None:
+        raise errors.InvalidPageNumber()
+    return DescribeParams(size, number)
 
 
 def _bounded_int(text: str | None, default: int, low: int, high: int) -> int | None:

@@ -7,7 +7,7 @@ their key, no wrapper, lower-case booleans) is not what a generic dict-to-XML li
 from __future__ import annotations
 
 import json
-import os
+import random
 import re
 from collections.abc import Mapping
 from typing import Literal
@@ -123,11 +123,16 @@ def render_error(
     return _render("Error", body, fmt)
 
 
+# The version (4) and variant (RFC 4122) bits of a UUID4, as masks over its 128-bit number.
+_UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_UUID4_SET = (0x4 << 76) | (0x2 << 62)
+
+
 def new_request_id() -> str:
-    """A fresh request id in Alibaba's shape: an upper-case UUID4."""
-    # What str(uuid.uuid4()).upper() gives, in a quarter of the time (every call needs one).
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40  # version 4
-    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
-    hexed = raw.hex().upper()
-    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
+    """A fresh request id in Alibaba's shape: an upper-case UUID4.
+
+    Drawn from ``random`` (seeded from the OS at start-up) rather than ``os.urandom``, which
+    is a system call per request: a request id names a call, it guards nothing.
+    """
+    text = f"{random.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032X}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

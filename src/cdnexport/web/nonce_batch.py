@@ -38,15 +38,24 @@ class NonceBatcher:
         self._max_batch = max_batch
         self._on_flush = on_flush
         self._pending: list[_Waiting] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def submit(self, call: NonceCall) -> asyncio.Future[bool]:
-        """A future of ``store.use(*call)``; it holds the store's exception if that failed."""
-        loop = asyncio.get_running_loop()
+        """A future of ``store.use(*call)``; it holds the store's exception if that failed.
+
+        Called from the running event loop: the one given to ``attach``, if any (asking for
+        the running loop costs a system call each time, ``getpid``, for fork safety).
+        """
+        loop = self._loop or asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         self._pending.append((call, future))
         if len(self._pending) == 1:
             loop.call_soon(self.flush)
         return future
+
+    def attach(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """The loop every later ``submit`` comes from; None when it is not known."""
+        self._loop = loop
 
     def flush(self) -> None:
         """Record everything submitted so far (the loop calls this once per turn)."""

@@ -71,6 +71,11 @@ class Admitted:
     def reads_only(self) -> bool:
         return self.action.reads_only
 
+    @property
+    def limit_key(self) -> str:
+        """The rate limit this call counts against: its account's, for its action."""
+        return f"{self.account.id}:{self.info.action}"
+
 
 class RpcEdge:
     def __init__(self, services: Services) -> None:
@@ -98,20 +103,21 @@ class RpcEdge:
     def admit(self, req: RpcRequest) -> Admitted | RpcResponse:
         """Parse, check and authenticate the call; an error response when it fails."""
         request_id = new_request_id()
-        fmt: Format = "XML"
+        params: Mapping[str, str] = {}
+        fmt: Format | None = None  # known once negotiated; errors before that use _safe_format
         action = ""
         try:
             params = parse_params(req)
-            fmt = _safe_format(params, req.headers)
             info = extract(req, params)
             action = info.action
             fmt = negotiate_format(params, req.headers, info.version)
             return self._admit(req, params, info, request_id, fmt)
         except errors.ServiceError as exc:
-            return self._error(exc, request_id, fmt)
+            return self._error(exc, request_id, fmt or _safe_format(params, req.headers))
         except Exception:
             log.exception("request %s (%s) failed", request_id, action or "?")
-            return self._error(errors.InternalError(), request_id, fmt)
+            error_fmt = fmt or _safe_format(params, req.headers)
+            return self._error(errors.InternalError(), request_id, error_fmt)
 
     def complete(
         self, step: Admitted, fresh: Callable[[], bool], *, held: bool = False
@@ -127,8 +133,7 @@ class RpcEdge:
         try:
             if not fresh():
                 raise errors.NonceUsed()
-            key = f"{step.account.id}:{step.info.action}"
-            wait = services.limiter.acquire(key, services.clock.now())
+            wait = services.limiter.acquire(step.limit_key, services.clock.now())
             if wait > 0:
                 raise errors.Throttled(retry_after_seconds(wait))
             action = step.action
