@@ -59,7 +59,12 @@ def create_app(
     )
     running: list[NonceBatcher] = []  # the batcher, while the lifespan runs
 
-    async def rpc(scope: Scope, receive: Receive, send: Send) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # The RPC endpoint is served here (not by a function this one calls: every frame
+        # between the server and an awaiting call is resumed again when the call goes on).
+        if scope["type"] != "http" or scope["path"] != "/":
+            await rest(scope, receive, send)
+            return
         method = scope["method"]
         if method not in RPC_METHODS:
             await _send(send, 405, b"Method Not Allowed", PLAIN, [(b"allow", ALLOW)])
@@ -150,12 +155,6 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/":
-            await rpc(scope, receive, send)
-        else:
-            await rest(scope, receive, send)
 
     return app
 
