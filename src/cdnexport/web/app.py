@@ -79,7 +79,7 @@ def create_app(
             result = await run_in_threadpool(edge.handle, req)
         else:
             # On the loop, which holds its own database connection (``lifespan``).
-            step = edge.admit(req)
+            step = edge.admit(req, held=True)
             if isinstance(step, RpcResponse):
                 result = step
             else:

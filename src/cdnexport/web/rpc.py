@@ -93,6 +93,7 @@ class RpcEdge:
         self._held = HeldConnection(services.db)
         self._answers = ReadCache()
         self._version: int | None = None
+        self._version_at = 0.0
 
     def handle(self, req: RpcRequest) -> RpcResponse:
         step = self.admit(req)
@@ -100,8 +101,11 @@ class RpcEdge:
             return step
         return self.complete(step, lambda: self._services.nonces.use(*step.nonce))
 
-    def admit(self, req: RpcRequest) -> Admitted | RpcResponse:
-        """Parse, check and authenticate the call; an error response when it fails."""
+    def admit(self, req: RpcRequest, *, held: bool = False) -> Admitted | RpcResponse:
+        """Parse, check and authenticate the call; an error response when it fails.
+
+        ``held``: on the thread that holds the connection, where ``observe_changes`` runs.
+        """
         request_id = new_request_id()
         params: Mapping[str, str] = {}
         fmt: Format | None = None  # known once negotiated; errors before that use _safe_format
@@ -111,7 +115,7 @@ class RpcEdge:
             info = extract(req, params)
             action = info.action
             fmt = negotiate_format(params, req.headers, info.version)
-            return self._admit(req, params, info, request_id, fmt)
+            return self._admit(req, params, info, request_id, fmt, held)
         except errors.ServiceError as exc:
             return self._error(exc, request_id, fmt or _safe_format(params, req.headers))
         except Exception:
@@ -162,6 +166,7 @@ class RpcEdge:
     def observe_changes(self) -> None:
         """Read the database's change counter for the calls that arrived until now (one
         reading serves every call the event loop admitted in one turn)."""
+        self._version_at = self._services.clock.now()
         self._version = self._held.data_version()
 
     def lend(self) -> AbstractContextManager[None]:
@@ -179,6 +184,7 @@ class RpcEdge:
         info: SignedInfo,
         request_id: str,
         fmt: Format,
+        held: bool,
     ) -> Admitted:
         services = self._services
         settings = services.settings
@@ -193,13 +199,14 @@ class RpcEdge:
             raise errors.TimestampFormat()
         if abs(now - signed_at) > settings.timestamp_tolerance_seconds:
             raise errors.TimestampExpired()
-        account = self._account(info.access_key_id)
+        seen = (self._version, self._version_at) if held and self._version is not None else None
+        account = self._account(info.access_key_id, seen)
         verify(req, params, info, account.access_key_secret)
         nonce = (info.access_key_id, info.nonce, now, settings.nonce_ttl_seconds)
         return Admitted(request_id, fmt, params, info, account, now, nonce, handler)
 
-    def _account(self, access_key_id: str) -> Account:
-        account = self._keys.get(access_key_id)
+    def _account(self, access_key_id: str, seen: tuple[int, float] | None) -> Account:
+        account = self._keys.get(access_key_id, seen)
         if account is None:
             raise errors.AccessKeyNotFound()
         if not account.active:

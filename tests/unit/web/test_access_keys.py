@@ -57,3 +57,31 @@ def test_a_full_cache_starts_afresh() -> None:
         cache.get(f"LTAIknown{n}")
     cache.get("LTAIknown0")
     assert lookups.calls.count("LTAIknown0") == 2
+
+
+def test_past_its_ttl_an_entry_lives_on_while_the_database_is_unchanged() -> None:
+    clock, lookups = ManualClock(100.0), Lookups()
+    cache = AccessKeyCache(lookups, clock.now, ttl=2.0)
+    cache.get("LTAIknown", seen=(7, 100.0))
+    clock.advance(5)
+    lookups.active = False  # (not committed as far as the counter knows)
+    assert cache.get("LTAIknown", seen=(7, 104.5)) is not None
+    assert lookups.calls == ["LTAIknown"]
+    # Renewed only until the reading's time + ttl: a change after it takes effect in time.
+    clock.advance(2)
+    assert cache.get("LTAIknown", seen=(7, 104.5)) is not None
+    assert len(lookups.calls) == 2
+    # The counter moved: looked up again, and the new answer is seen.
+    clock.advance(3)
+    account = cache.get("LTAIknown", seen=(8, 109.9))
+    assert account is not None and not account.active
+    assert len(lookups.calls) == 3
+
+
+def test_without_a_counter_reading_the_ttl_alone_decides() -> None:
+    clock, lookups = ManualClock(100.0), Lookups()
+    cache = AccessKeyCache(lookups, clock.now, ttl=2.0)
+    cache.get("LTAIknown")
+    clock.advance(3)
+    cache.get("LTAIknown", seen=(7, 103.0))  # looked up before any reading: not renewed
+    assert len(lookups.calls) == 2
