@@ -41,7 +41,8 @@ class Settings(BaseSettings):
         "",
         description=(
             "Redis URL (`redis://host:6379/0`) for the nonce store and rate limits shared by all "
-            "API processes; empty keeps nonces in the database and limits per process."
+            "API processes; empty keeps nonces in the database (on SQLite, a journal file beside "
+            "it) and limits per process."
         ),
     )
     redis_key_prefix: str = Field(
