@@ -38,9 +38,6 @@ class Action(Generic[P]):
     #: lasts (``LastingResult``) and nothing in the database changed.
     reads_only: bool = False
 
-    def __call__(self, ctx: RequestContext, raw: Mapping[str, str]) -> dict[str, object]:
-        return self.run(ctx, self.parse(raw, ctx.now)).to_wire()
-
     def run(self, ctx: RequestContext, params: P) -> WireResult:
         """Handle already parsed parameters, then run ``after``."""
         result = self.handle(ctx, params)
