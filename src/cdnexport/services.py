@@ -84,5 +84,7 @@ def _request_guards(
     limiter = TokenBucketLimiter(settings.rate_limit_per_second)
     file = db.sqlite_file
     if file is not None:
-        return JournaledNonceStore(journal_path(file), int(clock.now())), limiter
+        # The journal takes over the nonces an older version recorded in the table.
+        adopt = DbNonceStore(db).live
+        return JournaledNonceStore(journal_path(file), int(clock.now()), adopt), limiter
     return DbNonceStore(db), limiter

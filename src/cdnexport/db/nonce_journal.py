@@ -27,11 +27,13 @@ import hashlib
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cdnexport.db.nonces import NonceCall
 
+#: Reads the live nonces of a store being replaced: (AccessKeyId, nonce, expires_at) at ``now``.
+Adopt = Callable[[int], Sequence[tuple[str, str, int]]]
 #: Beside the main database file ``x.db``: ``x-nonces.db``.
 FILE_SUFFIX = "-nonces.db"
 #: How often, in seconds of the calls' clock, expired journal rows are deleted.
@@ -60,17 +62,33 @@ def journal_path(main_database_file: Path) -> Path:
 class JournaledNonceStore:
     """A ``BatchNonceStore``; safe to call from several threads."""
 
-    def __init__(self, path: Path, now: int) -> None:
+    def __init__(self, path: Path, now: int, adopt: Adopt | None = None) -> None:
+        """Open (or create) the journal at ``path``. When it is created, ``adopt(now)`` gives
+        the nonces still alive in the store it replaces (AccessKeyId, nonce, expiry), which
+        then count as used here too: a deployment upgraded mid-window loses none."""
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(
             path, timeout=30, isolation_level=None, check_same_thread=False
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        # One transaction, so that processes starting together create and adopt only once.
         self._conn.execute("BEGIN IMMEDIATE")
         try:
+            new = not self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'nonce_journal'"
+            ).fetchone()
             for statement in _SCHEMA:
                 self._conn.execute(statement)
+            adopted = adopt(now) if new and adopt is not None else []
+            if adopted:
+                self._conn.execute(
+                    "INSERT INTO nonce_journal (digests, expires_at) VALUES (?, ?)",
+                    (
+                        b"".join(digest(key, nonce) for key, nonce, _ in adopted),
+                        max(expires for _, _, expires in adopted),
+                    ),
+                )
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")

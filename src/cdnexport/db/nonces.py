@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from cdnexport.db import rawsql
 from cdnexport.db.engine import Database
@@ -91,6 +91,18 @@ class DbNonceStore:
     def _begin(self, cursor: Any, count: int) -> None:
         if self._db.is_sqlite and count > 1:
             cursor.execute("BEGIN IMMEDIATE")
+
+    def live(self, now: int) -> list[tuple[str, str, int]]:
+        """The nonces still in use at ``now``: (AccessKeyId, nonce, expires_at)."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(
+                    signature_nonce.c.access_key_id,
+                    signature_nonce.c.nonce,
+                    signature_nonce.c.expires_at,
+                ).where(signature_nonce.c.expires_at >= now)
+            ).all()
+        return [(str(key), str(nonce), int(expires)) for key, nonce, expires in rows]
 
     def purge(self, now: int) -> int:
         with self._db.engine.begin() as conn:

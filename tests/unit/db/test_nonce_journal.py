@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cdnexport.db.engine import Database
 from cdnexport.db.nonce_journal import PURGE_EVERY, JournaledNonceStore, digest
-from cdnexport.db.nonces import MemoryNonceStore, NonceCall
+from cdnexport.db.nonces import DbNonceStore, MemoryNonceStore, NonceCall
 
 NOW = 1_800_000_000
 TTL = 900
@@ -89,3 +90,27 @@ def test_digests_are_stable_and_8_bytes_long() -> None:
     value = digest("LTAIkey", "nonce")
     assert value == digest("LTAIkey", "nonce") and len(value) == 8
     assert value != digest("LTAIkeyn", "once")  # the separator keeps the parts apart
+
+
+def test_a_new_journal_takes_over_the_tables_live_nonces(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'main.db'}")
+    db.create_schema()
+    table = DbNonceStore(db)
+    # What an older version recorded: one nonce still alive, one expired.
+    assert table.use_many([("k", "alive", NOW, TTL), ("k", "old", NOW - 2 * TTL, TTL)]) == [
+        True,
+        True,
+    ]
+    assert table.live(NOW) == [("k", "alive", NOW + TTL)]
+    journal = JournaledNonceStore(tmp_path / "n.db", NOW, table.live)
+    assert journal.use_many([("k", "alive", NOW, TTL), ("k", "old", NOW, TTL)]) == [False, True]
+    # Opened again (the file exists), nothing is taken over a second time.
+    calls: list[int] = []
+
+    def adopt(now: int) -> list[tuple[str, str, int]]:
+        calls.append(now)
+        return []
+
+    again = JournaledNonceStore(tmp_path / "n.db", NOW, adopt)
+    assert calls == [] and not again.use("k", "alive", NOW, TTL)
+    db.dispose()
