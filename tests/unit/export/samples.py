@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,20 @@ def numbered_flow_series(count: int, slots: int) -> list[Series]:
         series(f"s{index}.example.com", index % 8, [index * 1000 + slot for slot in range(slots)])
         for index in range(count)
     ]
+
+
+def small_flow() -> tuple[WorkbookPlan, list[Series]]:
+    """Two 3-slot flow series from 2024-07-01 00:00 UTC: the workbook most tests read back."""
+    items = [
+        series("b.example.com", 5, [1, 2, 3]),
+        series("a.example.com", 0, [123_456_789_012, 0, 75]),
+    ]
+    return plan(3, start=utc("2024-07-01 00:00")), items
+
+
+def values(sheet: Any) -> list[tuple[Any, ...]]:
+    """Every row of an openpyxl sheet, as values."""
+    return list(sheet.iter_rows(values_only=True))
 
 
 def serial_to_datetime(serial: float) -> datetime:

@@ -18,7 +18,13 @@ from cdnexport.export.builder import BuildStats, WorkbookPlan, build_workbook
 from cdnexport.export.fastxlsx import CHUNK_ROWS, MAX_DATA_ROWS, RENDER_ROWS, FastXlsxWriter
 from cdnexport.export.writer import CellKind, ColumnSpec
 from cdnexport.usage.series import Series
-from tests.unit.export.samples import numbered_flow_series, plan, series, utc
+from tests.unit.export.samples import (
+    numbered_flow_series,
+    plan,
+    series,
+    small_flow,
+    values,
+)
 
 
 def build(
@@ -32,17 +38,9 @@ def build(
     return stats
 
 
-def values(sheet: Any) -> list[tuple[Any, ...]]:
-    return list(sheet.iter_rows(values_only=True))
-
-
 @pytest.fixture
 def flow_book(tmp_path: Path) -> Iterator[Any]:
-    items = [
-        series("b.example.com", 5, [1, 2, 3]),
-        series("a.example.com", 0, [123_456_789_012, 0, 75]),
-    ]
-    build(tmp_path / "export.xlsx", plan(3, start=utc("2024-07-01 00:00")), items)
+    build(tmp_path / "export.xlsx", *small_flow())
     book = openpyxl.load_workbook(tmp_path / "export.xlsx")
     yield book
     book.close()

@@ -14,24 +14,17 @@ from cdnexport.export.builder import build_workbook
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.writer import WriterFactory
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
-from tests.unit.export.samples import plan, series, utc
+from tests.unit.export.samples import small_flow, values
 
 WRITERS: dict[str, WriterFactory] = {"fast": FastXlsxWriter, "xlsxwriter": XlsxWriterWorkbook}
 
 
-def values(sheet: Any) -> list[tuple[Any, ...]]:
-    return list(sheet.iter_rows(values_only=True))
-
-
 @pytest.fixture(params=sorted(WRITERS))
 def flow_book(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    items = [
-        series("b.example.com", 5, [1, 2, 3]),
-        series("a.example.com", 0, [123_456_789_012, 0, 75]),
-    ]
     path = tmp_path / "export.xlsx"
     writer = WRITERS[request.param](path)
-    build_workbook(plan(3, start=utc("2024-07-01 00:00")), items, len(items), writer)
+    workbook_plan, items = small_flow()
+    build_workbook(workbook_plan, items, len(items), writer)
     writer.close()
     book = openpyxl.load_workbook(path)
     yield book

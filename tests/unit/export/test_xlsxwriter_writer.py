@@ -16,7 +16,14 @@ from cdnexport.export.builder import BuildStats, WorkbookPlan, build_workbook
 from cdnexport.export.writer import CellKind, ColumnSpec
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 from cdnexport.usage.series import Series
-from tests.unit.export.samples import numbered_flow_series, plan, series, utc
+from tests.unit.export.samples import (
+    numbered_flow_series,
+    plan,
+    series,
+    small_flow,
+    utc,
+    values,
+)
 
 
 def build_and_read(
@@ -29,17 +36,9 @@ def build_and_read(
     return stats, openpyxl.load_workbook(path)
 
 
-def values(sheet: Any) -> list[tuple[Any, ...]]:
-    return list(sheet.iter_rows(values_only=True))
-
-
 @pytest.fixture
 def flow_book(tmp_path: Path) -> Iterator[Any]:
-    items = [
-        series("b.example.com", 5, [1, 2, 3]),
-        series("a.example.com", 0, [123_456_789_012, 0, 75]),
-    ]
-    _, book = build_and_read(tmp_path, plan(3, start=utc("2024-07-01 00:00")), items)
+    _, book = build_and_read(tmp_path, *small_flow())
     yield book
     book.close()
 
