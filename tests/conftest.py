@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: database URLs for both engines."""
+"""Fixtures shared by every test folder: database URLs for both engines, and a migrated
+database on each."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from cdnexport.db.engine import Database
+from tests.support import migrated_database
 
 PG_ENV = "CDNEXPORT_TEST_PG_URL"
 
@@ -40,3 +44,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A database on the newest schema, on each engine of ``db_url``."""
+    with migrated_database(db_url) as database:
+        yield database

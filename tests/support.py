@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,21 @@ from cdnexport.clock import Clock
 from cdnexport.config import Settings
 from cdnexport.db import accounts
 from cdnexport.db.accounts import Account
+from cdnexport.db.engine import Database
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.protocol.signature import sign_v1, sign_v3
 from cdnexport.services import Services, build_services
+
+
+@contextmanager
+def migrated_database(url: str) -> Iterator[Database]:
+    """A database at ``url`` on the newest schema, disposed afterwards."""
+    db = Database(url)
+    db.create_schema()
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def make_services(tmp_path: Path, clock: Clock, **overrides: Any) -> Services:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -23,14 +22,6 @@ SPEC = TaskSpec(
     time_zone="UTC",
     name="t",
 )
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    database.create_schema()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

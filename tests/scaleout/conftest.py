@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
+from cdnexport.db.engine import Database
 from tests.scaleout.backing import (
     PG_ENV,
     REDIS_ENV,
@@ -16,6 +17,7 @@ from tests.scaleout.backing import (
     redis_prefix,
     required_url,
 )
+from tests.support import migrated_database
 
 
 @pytest.fixture
@@ -23,6 +25,14 @@ def pg_database() -> Iterator[str]:
     """A PostgreSQL URL with a fresh, empty schema (not migrated)."""
     with pg_schema(required_url(PG_ENV)) as url:
         yield url
+
+
+@pytest.fixture
+def db(pg_database: str) -> Iterator[Database]:
+    """A migrated database in a fresh PostgreSQL schema (in place of the root ``db``, which
+    also runs on SQLite)."""
+    with migrated_database(pg_database) as database:
+        yield database
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,14 +27,6 @@ def epoch(year: int, month: int, day: int = 1) -> int:
 
 def months(names: list[str]) -> list[str]:
     return [name.removeprefix("usage_sample_p") for name in names if name != "usage_sample_default"]
-
-
-@pytest.fixture
-def db(pg_database: str) -> Iterator[Database]:
-    database = Database(pg_database)
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
 
 
 def write(db: Database, *stamps: int) -> None:

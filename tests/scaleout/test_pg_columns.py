@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from cdnexport.db import migrate
 from cdnexport.db.engine import Database
 from cdnexport.usage.pg_columns import INT8_ARRAY_OID, INT8_OID, Int8ArrayLoader
 from cdnexport.usage.pg_columns import domain_rows as read_rows
@@ -46,14 +44,6 @@ def test_loader_decodes_bigint_arrays() -> None:
 def test_loader_refuses_what_it_cannot_read_exactly(data: bytes) -> None:
     with pytest.raises(ValueError, match=r"bigint\[\]"):
         Int8ArrayLoader(INT8_ARRAY_OID).load(data)
-
-
-@pytest.fixture
-def db(pg_database: str) -> Iterator[Database]:
-    database = Database(pg_database)
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
 
 
 def test_rows_come_ordered_by_region_then_time_in_batches(db: Database) -> None:

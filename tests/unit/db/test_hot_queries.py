@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from cdnexport.db import accounts, rawsql, tasks
 from cdnexport.db.engine import Database
 from cdnexport.db.nonces import DbNonceStore
 from cdnexport.domain.task import ExportType, Language, ScopeKind, TaskSpec
 
 NOW = 1_780_000_000
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    database.create_schema()
-    yield database
-    database.dispose()
 
 
 def spec(name: str) -> TaskSpec:

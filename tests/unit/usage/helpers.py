@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy import func, insert, select
 
 from cdnexport.db.engine import Database
@@ -51,13 +48,3 @@ def sample_rows(db: Database) -> list[tuple[int, ...]]:
 def sample_count(db: Database) -> int:
     with db.read() as conn:
         return int(conn.execute(select(func.count()).select_from(usage_sample)).scalar_one())
-
-
-@contextmanager
-def database(url: str) -> Iterator[Database]:
-    db = Database(url)
-    db.create_schema()
-    try:
-        yield db
-    finally:
-        db.dispose()

@@ -11,7 +11,8 @@ from cdnexport.db.engine import Database
 from cdnexport.db.schema import domain, domain_group, group_member
 from cdnexport.domain.regions import REGION_ID, REGIONS
 from cdnexport.usage.demo import DEMO_GROUP, demo_domain_names, generate_demo
-from tests.unit.usage.helpers import add_account, database, sample_count, sample_rows
+from tests.support import migrated_database as database
+from tests.unit.usage.helpers import add_account, sample_count, sample_rows
 
 NOW = 1_717_000_123  # 2024-05-29T16:28:43Z
 DAY = 86_400

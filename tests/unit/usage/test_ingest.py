@@ -12,7 +12,8 @@ import pytest
 from cdnexport.db.engine import Database
 from cdnexport.domain.regions import REGION_ID
 from cdnexport.usage.ingest import IngestError, IngestReport, ingest_file
-from tests.unit.usage.helpers import T0, add_account, database, sample_count, sample_rows, utc
+from tests.support import migrated_database as database
+from tests.unit.usage.helpers import T0, add_account, sample_count, sample_rows, utc
 
 HEADER = (
     "time,domain,region,traffic_bytes,static_https_requests,"
