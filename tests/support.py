@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Iterator, Mapping
@@ -16,6 +17,7 @@ from cdnexport.config import Settings
 from cdnexport.db import accounts
 from cdnexport.db.accounts import Account
 from cdnexport.db.engine import Database
+from cdnexport.domain.task import ExportType, Language, ScopeKind, TaskSpec
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.protocol.signature import sign_v1, sign_v3
 from cdnexport.services import Services, build_services
@@ -30,6 +32,23 @@ def migrated_database(url: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+def flow_spec(end: int, name: str = "t", **changes: Any) -> TaskSpec:
+    """A flow export of the whole account over the day before ``end``, in en-us and UTC;
+    ``changes`` replace any field."""
+    spec = TaskSpec(
+        export_type=ExportType.FLOW,
+        start=end - 86400,
+        end=end,
+        scope=ScopeKind.ACCOUNT,
+        domains=(),
+        group="",
+        language=Language.EN_US,
+        time_zone="UTC",
+        name=name,
+    )
+    return dataclasses.replace(spec, **changes)
 
 
 def make_services(tmp_path: Path, clock: Clock, **overrides: Any) -> Services:

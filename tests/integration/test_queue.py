@@ -8,20 +8,11 @@ import pytest
 
 from cdnexport.db import accounts, queue, tasks
 from cdnexport.db.engine import Database
-from cdnexport.domain.task import ExportType, Language, ScopeKind, TaskSpec, TaskStatus
+from cdnexport.domain.task import Language, TaskStatus
+from tests.support import flow_spec
 
 NOW = 1_780_000_000
-SPEC = TaskSpec(
-    export_type=ExportType.FLOW,
-    start=NOW - 86400,
-    end=NOW,
-    scope=ScopeKind.ACCOUNT,
-    domains=(),
-    group="",
-    language=Language.ZH_CN,
-    time_zone="UTC",
-    name="t",
-)
+SPEC = flow_spec(NOW, language=Language.ZH_CN)
 
 
 @pytest.fixture

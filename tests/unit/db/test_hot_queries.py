@@ -5,22 +5,19 @@ from __future__ import annotations
 from cdnexport.db import accounts, rawsql, tasks
 from cdnexport.db.engine import Database
 from cdnexport.db.nonces import DbNonceStore
-from cdnexport.domain.task import ExportType, Language, ScopeKind, TaskSpec
+from cdnexport.domain.task import ScopeKind, TaskSpec
+from tests.support import flow_spec
 
 NOW = 1_780_000_000
 
 
 def spec(name: str) -> TaskSpec:
-    return TaskSpec(
-        export_type=ExportType.FLOW,
-        start=NOW - 2 * 86400,
-        end=NOW - 86400,
+    return flow_spec(
+        NOW - 86400,
+        name,
         scope=ScopeKind.DOMAINS,
         domains=("a.example.com", "b.example.com"),
-        group="",
-        language=Language.EN_US,
         time_zone="Asia/Shanghai",
-        name=name,
     )
 
 

@@ -17,13 +17,12 @@ from cdnexport.clock import ManualClock, SystemClock
 from cdnexport.db import tasks
 from cdnexport.db.accounts import Account
 from cdnexport.db.schema import export_task
-from cdnexport.domain.task import ExportType, Language, ScopeKind, TaskSpec
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.services import Services
 from cdnexport.storage.local import LocalBlobStore
 from cdnexport.web.app import create_app
 from cdnexport.web.rpc import RpcEdge
-from tests.support import add_account, iso, make_services, v1_request, v3_request
+from tests.support import add_account, flow_spec, iso, make_services, v1_request, v3_request
 
 DESCRIBE = "DescribeUserUsageDetailDataExportTask"
 CREATE = "CreateUsageDetailDataExportTask"
@@ -87,17 +86,7 @@ def test_without_the_lifespan_calls_run_in_threads(services: Services, alice: Ac
 
 
 def _success_task(services: Services, account: Account, now: int) -> int:
-    spec = TaskSpec(
-        export_type=ExportType.FLOW,
-        start=now // 86400 * 86400 - 2 * 86400,
-        end=now // 86400 * 86400 - 86400,
-        scope=ScopeKind.ACCOUNT,
-        domains=(),
-        group="",
-        language=Language.EN_US,
-        time_zone="UTC",
-        name="kept",
-    )
+    spec = flow_spec(now // 86400 * 86400 - 86400, "kept")
     with services.db.write() as conn:
         task_id = tasks.insert_task(conn, account.id, spec, now)
         conn.execute(
