@@ -139,10 +139,6 @@ class JournaledNonceStore:
             self._purged_at = now
             return int(cursor.rowcount)
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
     def __len__(self) -> int:
         return len(self._live)
 
@@ -172,8 +168,8 @@ class JournaledNonceStore:
         ).fetchall()
         for row_id, packed, expires in rows:
             self._seen_id = int(row_id)
-            size = DIGEST_SIZE
-            self._remember([packed[n : n + size] for n in range(0, len(packed), size)], expires)
+            step = DIGEST_SIZE
+            self._remember([packed[n : n + step] for n in range(0, len(packed), step)], expires)
         self._forget(now)
 
     def _remember(self, digests: list[bytes], expires: int) -> None:

@@ -73,10 +73,8 @@ class HeldConnection:
     @contextmanager
     def lend(self) -> Iterator[None]:
         """Make ``pooled(db)`` use the held connection inside the block, on this thread."""
-        if self._conn is None:
-            self._conn = detached(self._db)
         before = _lent.value
-        _lent.value = (self._db, self._conn)
+        _lent.value = (self._db, self._connection())
         try:
             yield
         finally:
@@ -88,9 +86,7 @@ class HeldConnection:
         None on other engines, and on in-memory SQLite, whose only connection is shared."""
         if not self._db.is_sqlite or self._db.is_memory:
             return None
-        if self._conn is None:
-            self._conn = detached(self._db)
-        cursor = self._conn.cursor()
+        cursor = self._connection().cursor()
         try:
             cursor.execute("PRAGMA data_version")
             row = cursor.fetchone()
@@ -98,6 +94,11 @@ class HeldConnection:
             cursor.close()
         assert row is not None  # the pragma always answers one row
         return int(row[0])
+
+    def _connection(self) -> PoolProxiedConnection:
+        if self._conn is None:
+            self._conn = detached(self._db)
+        return self._conn
 
     def close(self) -> None:
         if self._conn is not None:

@@ -94,18 +94,12 @@ def create_app(
                     result = edge.complete(step, recorded.result, held=True)
                 else:
                     result = await run_in_threadpool(edge.complete, step, recorded.result)
-        # _send, written out: every call passes here.
-        response_headers = [
-            (b"content-type", result.content_type.encode("latin-1")),
-            (b"content-length", str(len(result.body)).encode()),
-        ]
-        for name, value in result.headers.items():
-            response_headers.append((name.encode("latin-1"), value.encode("latin-1")))
-        await send(
-            {"type": "http.response.start", "status": result.status, "headers": response_headers}
-        )
+        extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in result.headers.items()]
         payload = b"" if method == "HEAD" else result.body
-        await send({"type": "http.response.body", "body": payload})
+        await _send(
+            send, result.status, payload, result.content_type.encode("latin-1"), extra,
+            len(result.body),
+        )  # fmt: skip
 
     async def download(request: Request) -> Response:
         store = services.store

@@ -60,9 +60,6 @@ class ReadCache:
             self._entries.clear()
         self._entries[key] = kept
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 def split_rendered(rendered: bytes, content_type: str, fresh_until: int) -> Kept:
     """A body rendered with ``PLACEHOLDER`` as its RequestId, ready to take real ones."""

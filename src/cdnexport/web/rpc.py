@@ -6,8 +6,9 @@ testable without a server; this is the one place where exceptions become error b
 ``handle`` runs a call from start to end. The event loop instead runs it in two steps around
 its nonce: ``admit`` (parse, verify, everything before the nonce) and ``complete`` (the
 action), with the nonce recorded in between by a ``NonceBatcher``. That is safe only where
-nothing else can make the loop wait: on the embedded SQLite database readers never wait for
-writers (WAL), and the rate limits live in the process (``inline``).
+nothing else can make the loop wait long: on the embedded SQLite database readers never wait
+for writers (WAL), only API processes write the nonce journal, and the rate limits live in the
+process (``inline``). There, read-only answers are also kept (``ReadCache``).
 """
 
 from __future__ import annotations
