@@ -12,7 +12,6 @@ import hmac
 import random
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 import pytest
@@ -31,9 +30,8 @@ from cdnexport.protocol.signature import (
     v1_string_to_sign,
     verify,
 )
-from tests.unit.protocol.captures import SECRET, Captured, load_folder
+from tests.unit.protocol.captures import SECRET, VECTORS, Captured, load_folder
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "sdk-capture"
 FORM = "application/x-www-form-urlencoded"
 UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 
@@ -164,8 +162,8 @@ def test_edge_queries_agree_on_both_paths(raw_query: str) -> None:
 
 
 def _captures() -> list[Captured]:
-    assert SHARED.is_dir(), f"shared captures not found at {SHARED}"
-    return [block for blocks in load_folder(SHARED, "capture_*.txt").values() for block in blocks]
+    # The repository's copies of the shared captures (test_captures checks they are faithful).
+    return [block for blocks in load_folder(VECTORS, "*.txt").values() for block in blocks]
 
 
 def test_every_captured_request_agrees_on_both_paths() -> None:
