@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import dataset, load, procs, stack, writers
@@ -271,8 +272,8 @@ def _describe(data: Dataset, root: Path, seconds: float, repeats: int) -> list[F
     bare_file, warmup, requests = root / "bare.txt", root / "warmup.txt", root / "describe.txt"
     # The same requests, so both servers parse the same bytes; the bare one ignores nonces.
     load.write_describe_requests(bare_file, data.tenants, count)
-    bare_runs: list[tuple[LoadResult, float]] = []
-    api_runs: list[tuple[LoadResult, float]] = []
+    bare_runs: list[tuple[LoadResult, ServerCpu]] = []
+    api_runs: list[tuple[LoadResult, ServerCpu]] = []
     for n in range(repeats):
         endpoint = stack.new_endpoint()
         log(f"bare endpoint, run {n + 1}")
@@ -296,12 +297,12 @@ def _describe(data: Dataset, root: Path, seconds: float, repeats: int) -> list[F
         Figure(
             f"Bare Starlette endpoint, {CONNECTIONS} connections",
             rate(bare[0].per_second),
-            note=f"p99 {bare[0].p99_ms:.1f} ms, server CPU {bare[1]:.0f} µs/request",
+            note=f"p99 {bare[0].p99_ms:.1f} ms, {bare[1]}",
         ),
         Figure(
             f"Describe, {CONNECTIONS} connections, {len(data.tenants):,} accounts",
             rate(api[0].per_second),
-            note=f"p50 {api[0].p50_ms:.1f} ms, server CPU {api[1]:.0f} µs/request",
+            note=f"p50 {api[0].p50_ms:.1f} ms, {api[1]}",
         ),
         judged(
             "Describe / bare endpoint, requests/s",
@@ -322,20 +323,35 @@ def _describe(data: Dataset, root: Path, seconds: float, repeats: int) -> list[F
     ]
 
 
-def _median_load(runs: list[tuple[LoadResult, float]]) -> tuple[LoadResult, float]:
+def _median_load(runs: list[tuple[LoadResult, ServerCpu]]) -> tuple[LoadResult, ServerCpu]:
     return sorted(runs, key=lambda run: run[0].per_second)[len(runs) // 2]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerCpu:
+    """The server's CPU time per request, µs: in its own code and in the kernel's."""
+
+    user: float
+    system: float
+
+    def __str__(self) -> str:
+        total = self.user + self.system
+        return f"server CPU {total:.0f} µs/request ({self.user:.0f} user, {self.system:.0f} system)"
 
 
 def _load(
     endpoint: stack.Endpoint, server: procs.Child, warmup: Path, requests: Path, seconds: float
-) -> tuple[LoadResult, float]:
-    """A 2 s warm-up, then the measured wrk run; returns it and server CPU µs per request."""
+) -> tuple[LoadResult, ServerCpu]:
+    """A 2 s warm-up, then the measured wrk run; returns it and the server's CPU per request."""
     load.run_wrk(f"{endpoint.url}/", warmup, 2, CONNECTIONS)
-    before = procs.cpu_seconds(server.pid)
+    user, system = procs.cpu_times(server.pid)
     result = load.run_wrk(f"{endpoint.url}/", requests, seconds, CONNECTIONS)
-    used = procs.cpu_seconds(server.pid) - before
+    user_after, system_after = procs.cpu_times(server.pid)
     server.check_alive()
-    return result, used / max(1, result.requests) * 1e6
+    per_request = 1e6 / max(1, result.requests)
+    return result, ServerCpu(
+        (user_after - user) * per_request, (system_after - system) * per_request
+    )
 
 
 if __name__ == "__main__":

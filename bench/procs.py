@@ -124,11 +124,11 @@ def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
     return {**inherited, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, **extra}
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of ``pid`` and every live descendant of it."""
+def cpu_times(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of ``pid`` and every live descendant of it."""
     ticks = os.sysconf("SC_CLK_TCK")
     children: dict[int, list[int]] = {}
-    usage: dict[int, int] = {}
+    usage: dict[int, tuple[int, int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -139,10 +139,16 @@ def cpu_seconds(pid: int) -> float:
         # After the command name: state, ppid, ..., utime (field 14) and stime (15).
         ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
         children.setdefault(ppid, []).append(int(entry.name))
-        usage[int(entry.name)] = utime + stime
-    total, todo = 0, [pid]
+        usage[int(entry.name)] = (utime, stime)
+    user, system, todo = 0, 0, [pid]
     while todo:
         current = todo.pop()
-        total += usage.get(current, 0)
+        spent = usage.get(current, (0, 0))
+        user, system = user + spent[0], system + spent[1]
         todo.extend(children.get(current, []))
-    return total / ticks
+    return user / ticks, system / ticks
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of ``pid`` and every live descendant of it."""
+    return sum(cpu_times(pid))

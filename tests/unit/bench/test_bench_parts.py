@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,6 +57,30 @@ def test_proc_status_fields() -> None:
     assert procs.parse_status_kib(text, "VmHWM") == 204800
     with pytest.raises(KeyError):
         procs.parse_status_kib(text, "VmSwap")
+
+
+def test_cpu_times_count_user_time_of_descendants() -> None:
+    # A shell whose child spins for 0.3 s, in user space, then waits for stdin.
+    burn = (
+        "import sys, time\n"
+        "end = time.monotonic() + 0.3\n"  # read without a system call (vDSO)
+        "while time.monotonic() < end: pass\n"
+        "sys.stdin.read()"
+    )
+    shell = ["/bin/sh", "-c", '"$0" -c "$1"; true', sys.executable, burn]
+    parent = subprocess.Popen(shell, stdin=subprocess.PIPE)
+    try:
+        user = system = 0.0
+        for _ in range(200):
+            user, system = procs.cpu_times(parent.pid)
+            if user >= 0.1:
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert user >= 0.1  # the grandchild's, counted through the shell
+        assert 0.0 <= system < user
+        assert procs.cpu_seconds(parent.pid) >= user
+    finally:
+        parent.communicate(b"")
 
 
 def test_report_marks_each_target() -> None:
