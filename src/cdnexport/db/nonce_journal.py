@@ -5,7 +5,11 @@ the keys are random, so each insert dirties a different page of the B-tree, and 
 writes each such page (4 KiB) to the WAL again. Measured here with 300,000 live nonces, it
 cost 11-12 µs a nonce in batches of 64, a quarter of a whole API call's budget. Here the
 lookup is a set of 64-bit digests in memory and the file is an append-only journal with one
-row per batch (the batch's digests side by side in a blob), so a batch writes a page or two.
+row per batch (the batch's digests side by side in a blob). The table has no index and no
+AUTOINCREMENT, so a batch's commit writes one page, the table's last leaf: with an
+``expires_at`` index and AUTOINCREMENT's ``sqlite_sequence`` it wrote three, and a batch of 26
+took 45 µs to commit instead of 23 (measured here). Row ids still only grow, because the
+newest row is never deleted, and expired rows are deleted by id range, since ids follow time.
 
 The journal keeps both promises of the table it replaces:
 
@@ -40,11 +44,13 @@ FILE_SUFFIX = "-nonces.db"
 PURGE_EVERY = 10
 
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS nonce_journal ("
-    "id INTEGER PRIMARY KEY AUTOINCREMENT, digests BLOB NOT NULL, "
-    "expires_at INTEGER NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ix_nonce_journal_expires ON nonce_journal (expires_at)",
+    "CREATE TABLE nonce_batch ("
+    "id INTEGER PRIMARY KEY, digests BLOB NOT NULL, expires_at INTEGER NOT NULL)"
 )
+#: The table of earlier versions (AUTOINCREMENT, an index on expires_at): taken over on open.
+_OLD_TABLE = "nonce_journal"
+#: Deletes the rows up to an id, except the newest row, whose id the next one must exceed.
+_PURGE = "DELETE FROM nonce_batch WHERE id <= ? AND id < (SELECT max(id) FROM nonce_batch)"
 
 
 DIGEST_SIZE = 8
@@ -75,30 +81,44 @@ class JournaledNonceStore:
         # One transaction, so that processes starting together create and adopt only once.
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            new = not self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'nonce_journal'"
-            ).fetchone()
-            for statement in _SCHEMA:
-                self._conn.execute(statement)
-            adopted = adopt(now) if new and adopt is not None else []
-            if adopted:
-                self._conn.execute(
-                    "INSERT INTO nonce_journal (digests, expires_at) VALUES (?, ?)",
-                    (
-                        b"".join(digest(key, nonce) for key, nonce, _ in adopted),
-                        max(expires for _, _, expires in adopted),
-                    ),
-                )
+            tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
+            if "nonce_batch" not in tables:
+                self._create(tables, now, adopt)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
         self._live: set[bytes] = set()
-        # (expires_at, digests) in the order they were journaled, for forgetting them.
-        self._by_expiry: deque[tuple[int, list[bytes]]] = deque()
+        # (expires_at, row id, digests) in the order they were journaled, for forgetting them.
+        self._by_expiry: deque[tuple[int, int, list[bytes]]] = deque()
         self._seen_id = 0
+        self._forgotten_id = 0  # every row up to this id has expired
         self._purged_at = now
         self._read_new(now)
+
+    def _create(self, tables: set[str], now: int, adopt: Adopt | None) -> None:
+        """The journal's table, holding what is still alive in an older journal's table or,
+        for a new file, in the store it replaces (``adopt``)."""
+        conn = self._conn
+        conn.execute(_SCHEMA)
+        if _OLD_TABLE in tables:
+            conn.execute(
+                f"INSERT INTO nonce_batch (id, digests, expires_at) SELECT id, digests, "
+                f"expires_at FROM {_OLD_TABLE} WHERE expires_at >= ? ORDER BY id",
+                (now,),
+            )
+            conn.execute(f"DROP TABLE {_OLD_TABLE}")
+            conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", (_OLD_TABLE,))
+            return
+        adopted = adopt(now) if adopt is not None else []
+        if adopted:
+            conn.execute(
+                "INSERT INTO nonce_batch (digests, expires_at) VALUES (?, ?)",
+                (
+                    b"".join(digest(key, nonce) for key, nonce, _ in adopted),
+                    max(expires for _, _, expires in adopted),
+                ),
+            )
 
     def use(self, access_key_id: str, nonce: str, now: int, ttl: int) -> bool:
         return self.use_many([(access_key_id, nonce, now, ttl)])[0]
@@ -115,11 +135,11 @@ class JournaledNonceStore:
                 if taken:
                     expires = max(call[2] + call[3] for call in calls)
                     row = conn.execute(
-                        "INSERT INTO nonce_journal (digests, expires_at) VALUES (?, ?)",
+                        "INSERT INTO nonce_batch (digests, expires_at) VALUES (?, ?)",
                         (b"".join(taken), expires),
                     ).lastrowid
                 if now - self._purged_at >= PURGE_EVERY:
-                    conn.execute("DELETE FROM nonce_journal WHERE expires_at < ?", (now,))
+                    conn.execute(_PURGE, (self._forgotten_id,))
                     self._purged_at = now
                 conn.execute("COMMIT")
             except BaseException:
@@ -128,14 +148,15 @@ class JournaledNonceStore:
             # Only once committed: a failed batch leaves no trace in memory either.
             if taken:
                 self._seen_id = int(row or 0)
-                self._remember(taken, expires)
+                self._remember(self._seen_id, taken, expires)
             return fresh
 
     def purge(self, now: int) -> int:
-        """Forget expired nonces; returns how many journal rows went."""
+        """Forget expired nonces; returns how many journal rows went (all expired ones but
+        the newest row)."""
         with self._lock:
             self._forget(now)
-            cursor = self._conn.execute("DELETE FROM nonce_journal WHERE expires_at < ?", (now,))
+            cursor = self._conn.execute(_PURGE, (self._forgotten_id,))
             self._purged_at = now
             return int(cursor.rowcount)
 
@@ -160,24 +181,30 @@ class JournaledNonceStore:
         return fresh, taken
 
     def _read_new(self, now: int) -> None:
-        """Take in what other processes journaled since the last look; forget expired ones."""
+        """Take in what other processes journaled since the last look; forget expired ones.
+
+        Rows already expired are left out: a later purge deletes them with the rows around.
+        """
         rows = self._conn.execute(
-            "SELECT id, digests, expires_at FROM nonce_journal WHERE id > ? AND expires_at >= ? "
+            "SELECT id, digests, expires_at FROM nonce_batch WHERE id > ? AND expires_at >= ? "
             "ORDER BY id",
             (self._seen_id, now),
         ).fetchall()
+        step = DIGEST_SIZE
         for row_id, packed, expires in rows:
             self._seen_id = int(row_id)
-            step = DIGEST_SIZE
-            self._remember([packed[n : n + step] for n in range(0, len(packed), step)], expires)
+            digests = [packed[n : n + step] for n in range(0, len(packed), step)]
+            self._remember(self._seen_id, digests, expires)
         self._forget(now)
 
-    def _remember(self, digests: list[bytes], expires: int) -> None:
+    def _remember(self, row_id: int, digests: list[bytes], expires: int) -> None:
         self._live.update(digests)
-        self._by_expiry.append((int(expires), digests))
+        self._by_expiry.append((int(expires), row_id, digests))
 
     def _forget(self, now: int) -> None:
-        """Drop the nonces whose time ran out, oldest first (expiries grow with time)."""
+        """Drop the nonces whose time ran out, oldest first (expiries grow with time, so
+        every row up to the last one dropped has expired)."""
         queue = self._by_expiry
         while queue and queue[0][0] < now:
-            self._live.difference_update(queue.popleft()[1])
+            _, self._forgotten_id, digests = queue.popleft()
+            self._live.difference_update(digests)

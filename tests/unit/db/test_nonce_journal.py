@@ -70,6 +70,11 @@ def test_a_failed_batch_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.Monk
     assert store.use_many([("k", "a", NOW, TTL)]) == [True]
 
 
+def _journal_rows(path: Path) -> list[int]:
+    with sqlite3.connect(path) as conn:
+        return [row_id for (row_id,) in conn.execute("SELECT id FROM nonce_batch ORDER BY id")]
+
+
 def test_expired_rows_leave_the_journal(tmp_path: Path) -> None:
     path = tmp_path / "n.db"
     store = JournaledNonceStore(path, NOW)
@@ -78,12 +83,48 @@ def test_expired_rows_leave_the_journal(tmp_path: Path) -> None:
     # One journal row per batch; every batch past PURGE_EVERY seconds deletes what expired,
     # as purge() does.
     store.use("k", "new", later + PURGE_EVERY, TTL)
-    with sqlite3.connect(path) as conn:
-        (rows,) = conn.execute("SELECT COUNT(*) FROM nonce_journal").fetchone()
-    assert rows == 1
+    assert _journal_rows(path) == [2]
     assert len(store) == 1
-    assert store.purge(later + PURGE_EVERY + TTL + 1) == 1
+    # Everything has expired: memory forgets it all, the file keeps its newest row.
+    assert store.purge(later + PURGE_EVERY + TTL + 1) == 0
     assert len(store) == 0
+    assert _journal_rows(path) == [2]
+
+
+def test_row_ids_never_come_back_after_a_purge(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    one, two = JournaledNonceStore(path, NOW), JournaledNonceStore(path, NOW)
+    for n in range(3):
+        assert one.use("k", f"early-{n}", NOW, TTL)
+    assert not two.use("k", "early-2", NOW, TTL)  # two has read up to row 3
+    later = NOW + TTL + 1
+    assert one.purge(later) == 2 and _journal_rows(path) == [3]
+    # Were row 3 deleted too, the next row would be 1 again, below what two has read.
+    assert one.use("k", "late", later, TTL)
+    assert _journal_rows(path) == [3, 4]
+    assert not two.use("k", "late", later, TTL)
+
+
+def test_an_older_journal_table_is_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    with sqlite3.connect(path) as conn:  # the file as earlier versions wrote it
+        conn.execute(
+            "CREATE TABLE nonce_journal (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "digests BLOB NOT NULL, expires_at INTEGER NOT NULL)"
+        )
+        conn.execute("CREATE INDEX ix_nonce_journal_expires ON nonce_journal (expires_at)")
+        rows = [(digest("k", "old"), NOW - 1), (digest("k", "alive"), NOW + TTL)]
+        conn.executemany("INSERT INTO nonce_journal (digests, expires_at) VALUES (?, ?)", rows)
+
+    def adopt(now: int) -> list[tuple[str, str, int]]:
+        raise AssertionError("an existing journal adopts nothing from the main database")
+
+    store = JournaledNonceStore(path, NOW, adopt)
+    assert store.use_many([("k", "alive", NOW, TTL), ("k", "old", NOW, TTL)]) == [False, True]
+    assert _journal_rows(path) == [2, 3]  # the live row kept its id; the new one follows
+    with sqlite3.connect(path) as conn:
+        names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    assert "nonce_batch" in names and "nonce_journal" not in names
 
 
 def test_digests_are_stable_and_8_bytes_long() -> None:
