@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
+import hmac
+import random
 from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
@@ -13,6 +16,7 @@ from cdnexport import errors
 from cdnexport.protocol.request import RpcRequest, parse_params
 from cdnexport.protocol.signature import (
     SignedInfo,
+    _v1_signature,
     extract,
     sign_v1,
     sign_v3,
@@ -435,3 +439,20 @@ def test_sign_v3_round_trip(in_body: bool) -> None:
     info = _check(req)
     assert (info.action, info.access_key_id) == ("CreateUsageDetailDataExportTask", ACCESS_KEY_ID)
     assert parse_params(req) == TRICKY
+
+
+def test_v1_signature_is_rfc_2104_hmac_sha1_for_keys_of_every_length() -> None:
+    rng = random.Random(5)
+    # Around SHA-1's 64-byte block: keys longer than it are hashed first.
+    for length in [*range(0, 80), 127, 128, 200]:
+        secret = "".join(rng.choice("abcXYZ019+/=é") for _ in range(length))
+        message = "GET&%2F&" + "".join(rng.choice("ab%3D") for _ in range(rng.randrange(400)))
+        key = f"{secret}&".encode()
+        expected = base64.b64encode(hmac.new(key, message.encode(), hashlib.sha1).digest())
+        assert (
+            sign_v1("GET", {"Action": "A"}, secret)
+            == base64.b64encode(
+                hmac.new(key, b"GET&%2F&Action%3DA", hashlib.sha1).digest()
+            ).decode()
+        )
+        assert _v1_signature(message, secret) == expected, length
