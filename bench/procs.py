@@ -147,8 +147,3 @@ def cpu_times(pid: int) -> tuple[float, float]:
         user, system = user + spent[0], system + spent[1]
         todo.extend(children.get(current, []))
     return user / ticks, system / ticks
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of ``pid`` and every live descendant of it."""
-    return sum(cpu_times(pid))

@@ -79,7 +79,6 @@ def test_cpu_times_count_user_time_of_descendants() -> None:
             time.sleep(0.05)
         assert user >= 0.1  # the grandchild's, counted through the shell
         assert 0.0 <= system < user
-        assert procs.cpu_seconds(parent.pid) >= user
     finally:
         parent.communicate(b"")
 
