@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -231,19 +232,27 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the API and downloads, with export workers (N API processes with --processes)."""
+    from cdnexport.web.serve import ServeError
     from cdnexport.web.serve import serve as run_server
 
+    # Through the environment, so that every API process of --processes sees them too, and
+    # download links name the address actually served (unless CDNEXPORT_PUBLIC_URL is set).
+    if host is not None:
+        os.environ["CDNEXPORT_HOST"] = host
+    if port is not None:
+        os.environ["CDNEXPORT_PORT"] = str(port)
     services = _services()
     settings = services.settings
-    bind_host = host or settings.host
-    bind_port = port if port is not None else settings.port
     if demo:
         from cdnexport.demo_tenant import ensure_demo_tenant, usage_banner
 
         tenant = ensure_demo_tenant(services)
-        typer.echo(usage_banner(tenant, settings.public_url, int(services.clock.now())))
+        typer.echo(usage_banner(tenant, settings.base_url, int(services.clock.now())))
     workers = settings.worker_threads if export_workers is None else export_workers
-    run_server(services, bind_host, bind_port, processes, workers)
+    try:
+        run_server(services, settings.host, settings.port, processes, workers)
+    except ServeError as exc:
+        _fail(str(exc))
 
 
 @app.command()

@@ -11,10 +11,11 @@ import secrets
 import time
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cdnexport.domain.zones import is_zone_name
 
 
 class Settings(BaseSettings):
@@ -41,16 +42,17 @@ class Settings(BaseSettings):
         "",
         description=(
             "Redis URL (`redis://host:6379/0`) for the nonce store and rate limits shared by all "
-            "API processes; empty keeps nonces in the database (on SQLite, a journal file beside "
-            "it) and limits per process."
+            "API processes; empty keeps nonces in the database and rate limits in the one API "
+            "process (`serve --processes` above 1 then refuses to start)."
         ),
     )
     redis_key_prefix: str = Field(
         "cdnexport:", description="Prefix of every Redis key, so deployments can share a Redis."
     )
     public_url: str = Field(
-        "http://127.0.0.1:8080",
-        description="Base URL clients reach the service at; download links start with it.",
+        "",
+        description="Base URL clients reach the service at; download links start with it. "
+        "Empty means `http://<host>:<port>` as served.",
     )
     host: str = Field("127.0.0.1", description="Address `cdnexport serve` binds to.")
     port: int = Field(8080, ge=0, le=65535, description="Port `cdnexport serve` listens on.")
@@ -65,7 +67,17 @@ class Settings(BaseSettings):
         "UTC", description="Default IANA time zone of workbook times (per task: `TimeZone`)."
     )
     rate_limit_per_second: int = Field(
-        100, ge=1, description="Calls per second allowed per account and action."
+        100,
+        ge=1,
+        description="Calls per second allowed per account and action, for actions without a "
+        "documented limit of their own.",
+    )
+    max_request_bytes: int = Field(
+        65_536,
+        ge=4096,
+        le=16 * 1024 * 1024,
+        description="Largest RPC request accepted, query string and body together, in bytes "
+        "(larger: `RequestTooLarge`, 413, before the body is read).",
     )
     max_unfinished_tasks: int = Field(
         10, ge=1, description="Unfinished export tasks one account may have at once."
@@ -119,10 +131,8 @@ class Settings(BaseSettings):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if not is_zone_name(value):
+            raise ValueError(f"unknown time zone {value[:64]!r}")
         return value
 
     @field_validator("public_url")
@@ -148,6 +158,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'cdnexport.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        """``public_url``, or the address served when it is empty."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
 
     @property
     def s3_location(self) -> tuple[str, str]:

@@ -8,7 +8,8 @@ The tree: ServiceError
   - IllegalOperation (403)
   - auth: IncompleteSignature, SignatureDoesNotMatch, AccessKeyNotFound (404), AccessKeyInactive,
     TimestampFormat, TimestampExpired, NonceUsed, InvalidSignatureMethod
-  - edge: ActionNotFound (404), InvalidVersion, UnsupportedFormat, Throttled, InternalError (500)
+  - edge: ActionNotFound (404), InvalidVersion, UnsupportedFormat, UnsupportedHTTPMethod (405),
+    RequestTooLarge (413), Throttled, InternalError (500), ServiceUnavailable (503)
 """
 
 from __future__ import annotations
@@ -139,12 +140,18 @@ class IncompleteSignature(ServiceError):
         super().__init__(f"{text} {detail}".strip())
 
 
+#: The longest string to sign a SignatureDoesNotMatch repeats; a longer one is cut short.
+MAX_ECHOED_STRING_TO_SIGN = 16_384
+
+
 class SignatureDoesNotMatch(ServiceError):
     code = "SignatureDoesNotMatch"
 
     def __init__(self, string_to_sign: str) -> None:
         # The legacy SDK splits this message at ':' and compares the tail with its own
         # string to sign, so the wording up to "is:" must stay exactly like this.
+        if len(string_to_sign) > MAX_ECHOED_STRING_TO_SIGN:
+            string_to_sign = f"{string_to_sign[:MAX_ECHOED_STRING_TO_SIGN]}..."
         super().__init__(
             "Specified signature is not matched with our calculation. "
             f"server string to sign is:{string_to_sign}"
@@ -216,6 +223,22 @@ class UnsupportedFormat(ServiceError):
         super().__init__("Specified parameter format is not valid. Use JSON or XML.")
 
 
+class UnsupportedHTTPMethod(ServiceError):
+    code = "UnsupportedHTTPMethod"
+    http_status = 405
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"Specified HTTP method {method[:16]} is not supported. Use GET or POST.")
+
+
+class RequestTooLarge(ServiceError):
+    code = "RequestTooLarge"
+    http_status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request is larger than {limit} bytes (query and body together).")
+
+
 class Throttled(ServiceError):
     code = "Throttling.User"
 
@@ -232,3 +255,14 @@ class InternalError(ServiceError):
         super().__init__(
             "The request processing has failed due to some unknown error, exception or failure."
         )
+
+
+class ServiceUnavailable(ServiceError):
+    """A dependency (database, Redis, object store) cannot be reached; the call may be retried."""
+
+    code = "ServiceUnavailable"
+    http_status = 503
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__("The request has failed due to a temporary failure of the server.")
+        self.retry_after = retry_after

@@ -9,7 +9,6 @@ from cdnexport.clock import Clock, SystemClock
 from cdnexport.config import Settings
 from cdnexport.db import migrate
 from cdnexport.db.engine import Database
-from cdnexport.db.nonce_journal import JournaledNonceStore, journal_path
 from cdnexport.db.nonces import DbNonceStore, NonceStore
 from cdnexport.ratelimit import RateLimiter, TokenBucketLimiter
 from cdnexport.storage.base import BlobStore
@@ -38,7 +37,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     db = Database(settings.effective_database_url)
     migrate.prepare(db)
     clock = clock or SystemClock()
-    nonces, limiter = _request_guards(settings, db, clock)
+    nonces, limiter = _request_guards(settings, db)
     return Services(
         settings=settings,
         db=db,
@@ -58,16 +57,12 @@ def _blob_store(settings: Settings) -> BlobStore:
 
         bucket, prefix = settings.s3_location
         return S3BlobStore(s3_client(os.environ.get("AWS_REGION")), bucket, prefix)
-    return LocalBlobStore(
-        settings.exports_dir, settings.public_url, settings.effective_url_secret()
-    )
+    return LocalBlobStore(settings.exports_dir, settings.base_url, settings.effective_url_secret())
 
 
-def _request_guards(
-    settings: Settings, db: Database, clock: Clock
-) -> tuple[NonceStore, RateLimiter]:
+def _request_guards(settings: Settings, db: Database) -> tuple[NonceStore, RateLimiter]:
     """Nonces and rate limits in Redis when configured (shared by all API processes); else
-    nonces in the database (a journal file beside a SQLite one) and limits per process."""
+    nonces in the database and rate limits in the process."""
     if settings.redis_url:
         from redis import Redis
 
@@ -77,14 +72,5 @@ def _request_guards(
         client = Redis.from_url(settings.redis_url, socket_timeout=5, health_check_interval=30)
         client.ping()  # an unreachable Redis stops the start, not the first request
         prefix = settings.redis_key_prefix
-        return (
-            RedisNonceStore(client, prefix),
-            RedisRateLimiter(client, settings.rate_limit_per_second, prefix),
-        )
-    limiter = TokenBucketLimiter(settings.rate_limit_per_second)
-    file = db.sqlite_file
-    if file is not None:
-        # The journal takes over the nonces an older version recorded in the table.
-        adopt = DbNonceStore(db).live
-        return JournaledNonceStore(journal_path(file), int(clock.now()), adopt), limiter
-    return DbNonceStore(db), limiter
+        return RedisNonceStore(client, prefix), RedisRateLimiter(client, prefix)
+    return DbNonceStore(db), TokenBucketLimiter()

@@ -46,21 +46,23 @@ def test_two_stores_share_the_used_nonces(redis_client: Guard) -> None:
 
 def test_bucket_allows_a_burst_then_refills_like_the_in_process_one(redis_client: Guard) -> None:
     client, prefix = redis_client
-    shared = RedisRateLimiter(client, 4, prefix)
-    local = TokenBucketLimiter(4)
+    shared = RedisRateLimiter(client, prefix)
+    local = TokenBucketLimiter()
     now = 10_000.0
     for step in (0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.25, 0.25, 1.0, 0.0, 0.0):
         now += step
-        assert shared.acquire("1:Describe", now) == pytest.approx(local.acquire("1:Describe", now))
-    assert shared.acquire("2:Describe", now) == 0  # keys are independent
+        assert shared.acquire("1:Describe", 4, now) == pytest.approx(
+            local.acquire("1:Describe", 4, now)
+        )
+    assert shared.acquire("2:Describe", 4, now) == 0  # keys are independent
 
 
 def test_a_clock_behind_gains_no_tokens(redis_client: Guard) -> None:
     client, prefix = redis_client
-    limiter = RedisRateLimiter(client, 1, prefix)
-    assert limiter.acquire("k", 500.0) == 0
-    assert limiter.acquire("k", 499.0) == pytest.approx(1.0)
-    assert limiter.acquire("k", 500.5) == pytest.approx(0.5)
+    limiter = RedisRateLimiter(client, prefix)
+    assert limiter.acquire("k", 1, 500.0) == 0
+    assert limiter.acquire("k", 1, 499.0) == pytest.approx(1.0)
+    assert limiter.acquire("k", 1, 500.5) == pytest.approx(0.5)
 
 
 def test_concurrent_clients_never_overspend(redis_client: Guard) -> None:
@@ -71,8 +73,8 @@ def test_concurrent_clients_never_overspend(redis_client: Guard) -> None:
 
     def spend() -> None:
         own = Redis(connection_pool=client.connection_pool)
-        limiter = RedisRateLimiter(own, rate, prefix)
-        got = sum(limiter.acquire("hot", 50_000.0) == 0 for _ in range(calls))
+        limiter = RedisRateLimiter(own, prefix)
+        got = sum(limiter.acquire("hot", rate, 50_000.0) == 0 for _ in range(calls))
         with lock:
             allowed.append(got)
 

@@ -13,7 +13,6 @@ from cdnexport.cache.redis_ratelimit import RedisRateLimiter
 from cdnexport.clock import ManualClock
 from cdnexport.cluster import ClusterError, LocalCluster, free_port
 from cdnexport.config import Settings
-from cdnexport.db.nonce_journal import JournaledNonceStore
 from cdnexport.db.nonces import DbNonceStore
 from cdnexport.ratelimit import TokenBucketLimiter
 from cdnexport.storage.local import LocalBlobStore
@@ -48,16 +47,12 @@ def test_bad_scaleout_values_are_refused(field: str, value: str) -> None:
         Settings.model_validate({field: value})
 
 
-def test_embedded_default_keeps_local_files_and_journaled_nonces(tmp_path: Path) -> None:
+def test_embedded_default_keeps_local_files_and_nonces_in_the_database(tmp_path: Path) -> None:
     services = make_services(tmp_path, ManualClock(0))
     assert isinstance(services.store, LocalBlobStore)
-    assert isinstance(services.nonces, JournaledNonceStore)
+    assert isinstance(services.nonces, DbNonceStore)
     assert isinstance(services.limiter, TokenBucketLimiter)
     services.db.dispose()
-    # A database without a file of its own keeps its nonces in its own table.
-    in_memory = make_services(tmp_path / "memory", ManualClock(0), database_url="sqlite://")
-    assert isinstance(in_memory.nonces, DbNonceStore)
-    in_memory.db.dispose()
 
 
 def test_s3_and_redis_settings_select_their_stores(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cdnexport import errors
 from cdnexport.domain.task import ExportType, Language
 from cdnexport.domain.window import validate_window
+from cdnexport.domain.zones import is_zone_name
 
 MAX_DOMAINS = 100
 MAX_TASK_NAME = 256
@@ -25,6 +24,10 @@ _DOMAIN = re.compile(
     r"^(?=.{1,253}$)(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9-]{1,63}$"
 )
 _TOKEN = re.compile(r"^[\x21-\x7e]{1,64}$")
+# ASCII only: str.isdigit() also accepts "²" and other digits int() refuses. 18 digits at most,
+# so every value fits a 64-bit integer.
+_DIGITS = re.compile(r"[0-9]{1,18}")
+MAX_GROUP_NAME = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,7 @@ class CreateParams:
             start=start,
             end=end,
             domains=_parse_domains(raw.get("DomainNames", "")),
-            group=raw.get("Group", "").strip(),
+            group=_parse_group(raw.get("Group", "")),
             language=language,
             name=name,
             time_zone=_parse_zone(raw.get("TimeZone")),
@@ -70,13 +73,14 @@ class CreateParams:
 
 
 def _parse_domains(text: str) -> tuple[str, ...]:
-    names: list[str] = []
+    """The distinct names, in order; more than ``MAX_DOMAINS`` stop the reading at once."""
+    names: dict[str, None] = {}
     for part in text.split(","):
         name = part.strip().lower()
-        if name and name not in names:
-            names.append(name)
-    if len(names) > MAX_DOMAINS:
-        raise errors.DomainOverLimit(MAX_DOMAINS)
+        if name:
+            names[name] = None
+            if len(names) > MAX_DOMAINS:
+                raise errors.DomainOverLimit(MAX_DOMAINS)
     for name in names:
         if not _DOMAIN.match(name):
             # A syntactically impossible name cannot be owned by anyone.
@@ -84,20 +88,25 @@ def _parse_domains(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _parse_group(text: str) -> str:
+    name = text.strip()
+    if len(name) > MAX_GROUP_NAME:
+        raise errors.InvalidParameter("Group", "No such domain group.")
+    return name
+
+
 def _parse_zone(text: str | None) -> str | None:
     if not text:
         return None
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise errors.InvalidParameter("TimeZone", "It must be an IANA time zone name.") from None
+    if not is_zone_name(text):
+        raise errors.InvalidParameter("TimeZone", "It must be an IANA time zone name.")
     return text
 
 
 def _parse_token(text: str | None) -> str | None:
     if text is None or text == "":
         return None
-    if not _TOKEN.match(text):
+    if not _TOKEN.fullmatch(text):
         raise errors.InvalidParameter("ClientToken", "At most 64 printable ASCII characters.")
     return text
 
@@ -109,27 +118,23 @@ class DescribeParams:
 
     @classmethod
     def from_wire(cls, raw: Mapping[str, str]) -> DescribeParams:
-        return _describe_params(raw.get("PageSize"), raw.get("PageNumber"))
-
-
-# Clients poll with the same few pages; the answer for each is made once.
-@functools.lru_cache(maxsize=256)
-def _describe_params(size_text: str | None, number_text: str | None) -> DescribeParams:
-    size = _bounded_int(size_text, 20, 1, 50)
-    if size is None:
-        raise errors.InvalidPageSize()
-    number = _bounded_int(number_text, 1, 1, 100_000)
-    if number is None:
-        raise errors.InvalidPageNumber()
-    return DescribeParams(size, number)
+        size = _bounded_int(raw.get("PageSize"), 20, 1, 50)
+        if size is None:
+            raise errors.InvalidPageSize()
+        number = _bounded_int(raw.get("PageNumber"), 1, 1, 100_000)
+        if number is None:
+            raise errors.InvalidPageNumber()
+        return cls(size, number)
 
 
 def _bounded_int(text: str | None, default: int, low: int, high: int) -> int | None:
+    """A whole number in [low, high] written in ASCII digits; None for anything else."""
     if text is None or text == "":
         return default
-    if not text.strip().isdigit():
+    text = text.strip()
+    if not _DIGITS.fullmatch(text):
         return None
-    value = int(text.strip())
+    value = int(text)
     return value if low <= value <= high else None
 
 
@@ -143,6 +148,6 @@ class DeleteParams:
         if not text:
             raise errors.MissingParameter("TaskId")
         text = text.strip()
-        if not text.isdigit() or len(text) > 18:
+        if not _DIGITS.fullmatch(text):
             raise errors.InvalidTaskId()
         return cls(int(text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar
 
 from cdnexport.api import tasks
 from cdnexport.api.context import RequestContext
@@ -18,15 +18,6 @@ class WireResult(Protocol):
     def to_wire(self) -> dict[str, object]: ...
 
 
-@runtime_checkable
-class LastingResult(WireResult, Protocol):
-    """A result that stays right, while the database does not change, until ``fresh_until``
-    (epoch seconds, inclusive); the edge may then answer the same call again from it."""
-
-    @property
-    def fresh_until(self) -> int: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Action(Generic[P]):
     parse: Callable[[Mapping[str, str], int], P]
@@ -34,9 +25,9 @@ class Action(Generic[P]):
     #: Run after ``handle`` succeeds, e.g. to wake the workers once a task is committed.
     after: Callable[[RequestContext], None] | None = None
 
-    #: Reads only, so a result for the same account and parameters may be reused while it
-    #: lasts (``LastingResult``) and nothing in the database changed.
-    reads_only: bool = False
+    #: Calls per second per account, where the action has a documented limit of its own
+    #: (else ``Settings.rate_limit_per_second``).
+    rate_per_second: float | None = None
 
     def run(self, ctx: RequestContext, params: P) -> WireResult:
         """Handle already parsed parameters, then run ``after``."""
@@ -50,12 +41,13 @@ def _wake_workers(ctx: RequestContext) -> None:
     ctx.services.wakeup.notify()
 
 
-ACTIONS: Mapping[str, Action[CreateParams] | Action[DescribeParams] | Action[DeleteParams]] = {
+#: Every action; its parameter type is checked where the Action is built, not where it is run.
+ACTIONS: Mapping[str, Action[Any]] = {
     "CreateUsageDetailDataExportTask": Action(
         CreateParams.from_wire, tasks.create_task, after=_wake_workers
     ),
     "DescribeUserUsageDetailDataExportTask": Action(
-        lambda raw, _now: DescribeParams.from_wire(raw), tasks.describe_tasks, reads_only=True
+        lambda raw, _now: DescribeParams.from_wire(raw), tasks.describe_tasks
     ),
     "DeleteUsageDetailDataExportTask": Action(
         lambda raw, _now: DeleteParams.from_wire(raw), tasks.delete_task

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -17,13 +16,6 @@ from cdnexport.export.naming import download_filename
 
 IDEMPOTENCY_SECONDS = 86400
 LIST_DAYS = 90
-#: Download links expire on a whole minute, at least ``download_ttl_seconds`` after the call,
-#: so that a listing stays the same, and can be answered again, for up to a minute.
-LINK_EXPIRY_STEP = 60
-
-# Describe formats four times per listed task, and the same tasks are listed again and again;
-# strftime is most of a listing's cost without this memo of a pure function.
-_utc = functools.lru_cache(maxsize=16_384)(format_utc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +98,8 @@ class TaskView:
     def to_wire(self) -> dict[str, object]:
         task, spec = self.task, self.task.spec
         config: dict[str, object] = {
-            "StartTime": _utc(spec.start),
-            "EndTime": _utc(spec.end),
+            "StartTime": format_utc(spec.start),
+            "EndTime": format_utc(spec.end),
             "Type": spec.export_type.value,
             "Language": spec.language.value,
             "TimeZone": spec.time_zone,
@@ -120,14 +112,14 @@ class TaskView:
             "TaskId": str(task.id),
             "TaskName": spec.name,
             "Status": task.status.value,
-            "CreateTime": _utc(task.created_at),
-            "UpdateTime": _utc(task.updated_at),
+            "CreateTime": format_utc(task.created_at),
+            "UpdateTime": format_utc(task.updated_at),
             "Progress": task.progress,
             "TaskConfig": config,
         }
         if task.status is TaskStatus.SUCCESS:
             item["DownloadUrl"] = self.download_url
-            item["UrlExpireTime"] = _utc(self.url_expires)
+            item["UrlExpireTime"] = format_utc(self.url_expires)
             item["FileSize"] = task.file_size
             item["RowCount"] = task.row_count
         if task.status is TaskStatus.FAILED:
@@ -141,9 +133,6 @@ class DescribeResult:
     page_number: int
     total: int
     items: tuple[TaskView, ...]
-    #: The last second at which the same call gives this answer, unless a task changes:
-    #: then a link's expiry would move to the next minute, or the oldest task drop out.
-    fresh_until: int
 
     def to_wire(self) -> dict[str, object]:
         return {
@@ -159,26 +148,20 @@ class DescribeResult:
 def describe_tasks(ctx: RequestContext, params: DescribeParams) -> DescribeResult:
     """The caller's tasks of the last 90 days, newest first, with fresh download links."""
     now = ctx.now
-    listed_for = LIST_DAYS * 86400
     offset = (params.page_number - 1) * params.page_size
-    total, oldest, page = tasks.list_page(
-        ctx.services.db, ctx.account.id, now - listed_for, params.page_size, offset
+    total, page = tasks.list_page(
+        ctx.services.db, ctx.account.id, now - LIST_DAYS * 86400, params.page_size, offset
     )
-    fresh_until = oldest + listed_for if oldest is not None else now + listed_for
     ttl = ctx.services.settings.download_ttl_seconds
-    expires = -(-(now + ttl) // LINK_EXPIRY_STEP) * LINK_EXPIRY_STEP
     views = []
     for task in page:
-        url = ""
+        url, expires = "", 0
         if task.status is TaskStatus.SUCCESS and task.file_key:
-            url, _ = ctx.services.store.download_url(
-                task.file_key, download_filename(task), now, expires - now
+            url, expires = ctx.services.store.download_url(
+                task.file_key, download_filename(task), now, ttl
             )
-            fresh_until = min(fresh_until, expires - ttl)
-        views.append(TaskView(task, url, expires if url else 0))
-    return DescribeResult(
-        params.page_size, params.page_number, total, tuple(views), max(now, fresh_until)
-    )
+        views.append(TaskView(task, url, expires))
+    return DescribeResult(params.page_size, params.page_number, total, tuple(views))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
 """Per-key token buckets in Redis, updated by one Lua script so that concurrent API processes
 never both spend the last token.
 
-Same rule as the in-process ``TokenBucketLimiter``: ``per_second`` calls per second with a burst
-of ``per_second``. Time is the caller's clock; a caller whose clock is behind the last update
-gains no tokens (elapsed time is clamped at zero).
+Same rule as the in-process ``TokenBucketLimiter``: ``rate`` calls per second with a burst of
+``rate``, the rate given with each call. Time is the caller's clock; a caller whose clock is
+behind the last update gains no tokens (elapsed time is clamped at zero).
 """
 
 from __future__ import annotations
@@ -38,13 +38,12 @@ return string.format('%.17g', wait)
 class RedisRateLimiter:
     """A ``RateLimiter`` whose buckets every API process sharing the Redis draws from."""
 
-    def __init__(self, client: Redis, per_second: int, prefix: str = "cdnexport:") -> None:
-        self._rate = float(per_second)
+    def __init__(self, client: Redis, prefix: str = "cdnexport:") -> None:
         self._prefix = f"{prefix}rate:"
         self._take = client.register_script(_TAKE)
         # An idle bucket refills within a second; keep it a little longer, then let it go.
         self._ttl = 2
 
-    def acquire(self, key: str, now: float) -> float:
-        wait = self._take(keys=[f"{self._prefix}{key}"], args=[self._rate, repr(now), self._ttl])
+    def acquire(self, key: str, rate: float, now: float) -> float:
+        wait = self._take(keys=[f"{self._prefix}{key}"], args=[float(rate), repr(now), self._ttl])
         return float(wait.decode() if isinstance(wait, bytes) else wait)

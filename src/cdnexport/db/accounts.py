@@ -71,18 +71,13 @@ _COLUMNS = (
 )
 
 
-def by_access_key(conn: Connection, access_key_id: str) -> Account | None:
-    row = conn.execute(select(*_COLUMNS).where(account.c.access_key_id == access_key_id)).first()
-    return _from_row(row) if row else None
-
-
 _BY_ACCESS_KEY = (
     "SELECT id, name, access_key_id, access_key_secret, active FROM account WHERE access_key_id = ?"
 )
 
 
 def find_access_key(db: Database, access_key_id: str) -> Account | None:
-    """``by_access_key`` in plain SQL on a pooled DB-API connection: every request runs it."""
+    """The account holding ``access_key_id`` (active or not); plain SQL, as every call runs it."""
     with rawsql.pooled(db) as conn:
         cursor = conn.cursor()
         try:

@@ -1,36 +1,27 @@
 """Signature nonces: a nonce may be used once per AccessKey within its time to live.
 
-The database store is shared by every API process of a deployment; the memory store serves
-unit tests. The insert is plain SQL on a DB-API connection (``db.rawsql``): it runs on every
-request, and ``use_many`` lets a caller with many requests in flight commit them together.
-
-The embedded SQLite default keeps them elsewhere (``db.nonce_journal``).
+The database store is shared by every API process of a deployment on either engine; the memory
+store serves unit tests, and ``cache.redis_nonces`` the deployments with Redis. Recording is one
+upsert on a pooled DB-API connection (``db.rawsql``): a row left over from an expired use is
+taken over, and RETURNING yields a row exactly when this call recorded the nonce.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from cdnexport.db import rawsql
 from cdnexport.db.engine import Database
 from cdnexport.db.schema import signature_nonce
 
-# A row left over from an expired use is taken over instead of blocking the nonce; RETURNING
-# yields a row exactly when this call recorded the nonce.
 _UPSERT = (
     "INSERT INTO signature_nonce (access_key_id, nonce, expires_at) VALUES (?, ?, ?) "
     "ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at "
-    "WHERE signature_nonce.expires_at < ?"
+    "WHERE signature_nonce.expires_at < ? RETURNING expires_at"
 )
-_UPSERT_RETURNING = f"{_UPSERT} RETURNING expires_at"
-
-
-#: The arguments of one ``use`` call: AccessKeyId, nonce, now, time to live.
-NonceCall = tuple[str, str, int, int]
 
 
 class NonceStore(Protocol):
@@ -43,66 +34,22 @@ class NonceStore(Protocol):
         ...
 
 
-@runtime_checkable
-class BatchNonceStore(NonceStore, Protocol):
-    def use_many(self, calls: Sequence[NonceCall]) -> list[bool]:
-        """``use`` for each call in order, as one transaction (later calls see earlier ones)."""
-        ...
-
-
 class DbNonceStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._upsert = rawsql.sql(db, _UPSERT)
-        self._upsert_returning = rawsql.sql(db, _UPSERT_RETURNING)
 
     def use(self, access_key_id: str, nonce: str, now: int, ttl: int) -> bool:
-        return self.use_many([(access_key_id, nonce, now, ttl)])[0]
-
-    def use_many(self, calls: Sequence[NonceCall]) -> list[bool]:
-        """One commit for all the calls: on SQLite a commit rewrites whole pages of the WAL,
-        so a batch costs little more than a single nonce.
-
-        All the upserts go in one ``executemany``; when the rows it changed are as many as
-        the calls, every nonce was fresh (the usual case). Otherwise the batch is rolled back
-        and replayed one statement at a time to learn which ones were used before.
-        """
-        rows = [(key, nonce, now + ttl, now) for key, nonce, now, ttl in calls]
         with rawsql.pooled(self._db) as conn:
             cursor = conn.cursor()
             try:
-                self._begin(cursor, len(rows))
-                cursor.executemany(self._upsert, rows)
-                if cursor.rowcount == len(rows):
-                    conn.commit()
-                    return [True] * len(rows)
-                conn.rollback()
-                self._begin(cursor, len(rows))
-                recorded = []
-                for row in rows:
-                    cursor.execute(self._upsert_returning, row)
-                    # Reading to the end lets SQLite finish the statement before the next.
-                    recorded.append(len(cursor.fetchall()) > 0)
+                cursor.execute(self._upsert, (access_key_id, nonce, now + ttl, now))
+                # Reading to the end lets SQLite finish the statement before the commit.
+                recorded = len(cursor.fetchall()) > 0
                 conn.commit()
-                return recorded
             finally:
                 cursor.close()
-
-    def _begin(self, cursor: Any, count: int) -> None:
-        if self._db.is_sqlite and count > 1:
-            cursor.execute("BEGIN IMMEDIATE")
-
-    def live(self, now: int) -> list[tuple[str, str, int]]:
-        """The nonces still in use at ``now``: (AccessKeyId, nonce, expires_at)."""
-        with self._db.read() as conn:
-            rows = conn.execute(
-                select(
-                    signature_nonce.c.access_key_id,
-                    signature_nonce.c.nonce,
-                    signature_nonce.c.expires_at,
-                ).where(signature_nonce.c.expires_at >= now)
-            ).all()
-        return [(str(key), str(nonce), int(expires)) for key, nonce, expires in rows]
+        return recorded
 
     def purge(self, now: int) -> int:
         with self._db.engine.begin() as conn:
@@ -123,9 +70,6 @@ class MemoryNonceStore:
                 return False
             self._seen[key] = now + ttl
             return True
-
-    def use_many(self, calls: Sequence[NonceCall]) -> list[bool]:
-        return [self.use(*call) for call in calls]
 
     def purge(self, now: int) -> int:
         with self._lock:

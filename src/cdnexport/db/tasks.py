@@ -161,24 +161,6 @@ def get_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | No
     return from_row(row) if row else None
 
 
-def list_tasks(
-    conn: Connection, account_id: int, since: int, limit: int, offset: int
-) -> tuple[int, list[ExportTask]]:
-    """One page of the account's tasks created since ``since``, newest first, and the total."""
-    where = (export_task.c.account_id == account_id) & (export_task.c.created_at >= since)
-    total = int(
-        conn.execute(select(func.count()).select_from(export_task).where(where)).scalar_one()
-    )
-    rows = conn.execute(
-        select(*COLUMNS)
-        .where(where)
-        .order_by(export_task.c.created_at.desc(), export_task.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return total, [from_row(r) for r in rows]
-
-
 def delete_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | None:
     """Remove the task row; a worker running it loses its fence and discards its file."""
     task = get_task(conn, account_id, task_id)
@@ -189,34 +171,32 @@ def delete_task(conn: Connection, account_id: int, task_id: int) -> ExportTask |
 
 _NAMES = ", ".join(column.name for column in COLUMNS)
 _MINE = "account_id = ? AND created_at >= ?"
-# The total and the oldest creation time ride along with the page, so that all come from one
-# statement (one snapshot).
+# The total rides along with the page, so that both come from one statement (one snapshot).
 _PAGE = (
-    f"SELECT {_NAMES}, (SELECT COUNT(*) FROM export_task WHERE {_MINE}), "
-    f"(SELECT MIN(created_at) FROM export_task WHERE {_MINE}) FROM export_task "
+    f"SELECT {_NAMES}, (SELECT COUNT(*) FROM export_task WHERE {_MINE}) FROM export_task "
     f"WHERE {_MINE} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
 )
-_TOTAL = f"SELECT COUNT(*), MIN(created_at) FROM export_task WHERE {_MINE}"
+_TOTAL = f"SELECT COUNT(*) FROM export_task WHERE {_MINE}"
 
 
 def list_page(
     db: Database, account_id: int, since: int, limit: int, offset: int
-) -> tuple[int, int | None, list[ExportTask]]:
-    """``list_tasks`` in plain SQL on a pooled DB-API connection, for Describe's hot path;
-    also the oldest ``created_at`` of the tasks counted (None when there are none)."""
+) -> tuple[int, list[ExportTask]]:
+    """One page of the account's tasks created since ``since``, newest first, and the total;
+    plain SQL on a pooled DB-API connection, as Describe runs it for every call."""
     mine = (account_id, since)
     with rawsql.pooled(db) as conn:
         cursor = conn.cursor()
         try:
-            cursor.execute(rawsql.sql(db, _PAGE), (*mine, *mine, *mine, limit, offset))
+            cursor.execute(rawsql.sql(db, _PAGE), (*mine, *mine, limit, offset))
             rows = cursor.fetchall()
             if rows:
-                total, oldest = rows[0][-2:]
+                total = rows[0][-1]
             else:
                 # A page past the end has no row to carry the total.
                 cursor.execute(rawsql.sql(db, _TOTAL), mine)
                 found = cursor.fetchone()
-                total, oldest = found if found else (0, None)
+                total = found[0] if found else 0
         finally:
             cursor.close()
-    return int(total), None if oldest is None else int(oldest), [from_row(row[:-2]) for row in rows]
+    return int(total), [from_row(row[:-1]) for row in rows]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from cdnexport import errors
 
-_ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_ISO_Z = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 MAX_SPAN_SECONDS = 31 * 86400
 MAX_AGE_SECONDS = 365 * 86400
 

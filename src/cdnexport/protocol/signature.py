@@ -1,19 +1,13 @@
 """Alibaba RPC request signatures: V1 (HMAC-SHA1 over the parameters) and V3 (ACS3-HMAC-SHA256).
 
 Hand-written because the official SDKs only sign; nothing maintained verifies on the server side.
-The byte-exact rules are in the reference notes and are pinned by captured SDK requests in tests.
-
-Every request is verified, so the V1 path is written for speed: when ``parse_params`` found the
-raw query already in canonical form, the canonical query is that text, sorted, rather than every
-parameter encoded again (tests compare both ways on generated queries and on the captures); the
-HMAC starts from key states prepared once per secret.
+The byte-exact rules are pinned by captured SDK requests in the tests; the HMACs are the
+standard library's.
 """
 
 from __future__ import annotations
 
 import binascii
-import bisect
-import functools
 import hashlib
 import hmac
 import re
@@ -23,7 +17,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from cdnexport import errors
-from cdnexport.protocol.request import Params, RpcRequest, form_pairs
+from cdnexport.protocol.request import RpcRequest, form_pairs
 
 V1_METHOD = "HMAC-SHA1"
 V1_VERSION = "1.0"
@@ -164,68 +158,17 @@ def extract(req: RpcRequest, params: Mapping[str, str]) -> SignedInfo:
     return _extract_v1(params)
 
 
-# Once percent-encoded, each ``name=value`` part of a canonical query reads ``name%3Dvalue``.
-_SIGNATURE_PART = "Signature%3D"
-
-
-def _encode_canonical_query(query: str) -> str:
-    """What ``_encode_canonical(_canonical_pairs(...))`` gives for the parameters, Signature
-    left out, of a raw query in canonical form (see ``Params``).
-
-    Its ``name=value`` parts are already their own RFC 3986 encoding, so they are only encoded
-    once more and sorted: ``%`` sorts before every unreserved character, so the encoded parts
-    sort by name, as ``_canonical_pairs`` sorts them.
-    """
-    parts = query.replace("%", "%25").replace("=", "%3D").split("&")
-    parts.sort()
-    # Sorted, the Signature part can only be the first one at or after its bare prefix.
-    at = bisect.bisect_left(parts, _SIGNATURE_PART)
-    if at < len(parts) and parts[at].startswith(_SIGNATURE_PART):
-        del parts[at]
-    return "%26".join(parts)
-
-
 def v1_string_to_sign(method: str, params: Mapping[str, str]) -> str:
     """``METHOD&%2F&<encoded canonical query>`` over every parameter except ``Signature``."""
-    query = params.canonical_query() if isinstance(params, Params) else None
-    if query is not None:
-        return f"{method}&%2F&{_encode_canonical_query(query)}"
     pairs = [(k, v) for k, v in params.items() if k != "Signature"]
     return f"{method}&%2F&{_encode_canonical(_canonical_pairs(pairs))}"
 
 
-_SHA1_BLOCK = 64
-
-
-@functools.lru_cache(maxsize=1024)
-def _v1_key(secret: str) -> tuple[hashlib._Hash, hashlib._Hash]:
-    """SHA-1 states after HMAC's inner and outer key blocks for the key ``secret&``
-    (RFC 2104), copied for each string to sign.
-
-    The HMAC is spelled out over ``hashlib.sha1`` rather than taken from ``hmac``: ``hmac.digest``
-    derives these states again on every call, and copying an ``hmac.HMAC`` goes through three
-    Python methods per call; two copied SHA-1 states cost 0.9 µs less a request (measured
-    here on a 290-byte string to sign: 1.6 µs against 2.5). The tests compare it with ``hmac``
-    over keys of every length.
-    """
-    # SHA-1 is what V1 signatures are made with (HMAC-SHA1), hence the noqa: S324 below.
-    key = f"{secret}&".encode()
-    if len(key) > _SHA1_BLOCK:
-        key = hashlib.sha1(key).digest()  # noqa: S324
-    key = key.ljust(_SHA1_BLOCK, b"\0")
-    inner = hashlib.sha1(bytes(byte ^ 0x36 for byte in key))  # noqa: S324
-    outer = hashlib.sha1(bytes(byte ^ 0x5C for byte in key))  # noqa: S324
-    return inner, outer
-
-
 def _v1_signature(string_to_sign: str, secret: str) -> bytes:
     """The base64 HMAC-SHA1 of the string to sign, keyed with ``secret&``, as ASCII bytes."""
-    inner_start, outer_start = _v1_key(secret)
-    inner = inner_start.copy()
-    inner.update(string_to_sign.encode())
-    outer = outer_start.copy()
-    outer.update(inner.digest())
-    return binascii.b2a_base64(outer.digest(), newline=False)
+    # SHA-1 is what V1 signatures are made with (HMAC-SHA1).
+    digest = hmac.digest(f"{secret}&".encode(), string_to_sign.encode(), "sha1")
+    return binascii.b2a_base64(digest, newline=False)
 
 
 def sign_v1(method: str, params: Mapping[str, str], secret: str) -> str:

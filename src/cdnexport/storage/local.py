@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import hmac
 import os
 import re
+import secrets
+import shutil
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+# Epoch seconds in ASCII digits (str.isdigit() also takes "²", which int() refuses).
+_EXPIRES = re.compile(r"[0-9]{1,12}")
 
 
 class InvalidLink(Exception):
@@ -25,7 +30,7 @@ class LocalBlobStore:
         self._secret = secret
 
     def path_of(self, key: str) -> Path:
-        if not _SAFE_KEY.match(key) or ".." in key.split("/"):
+        if not _SAFE_KEY.fullmatch(key) or ".." in key.split("/"):
             raise InvalidLink(f"bad key {key!r}")
         return self.root / key
 
@@ -33,8 +38,21 @@ class LocalBlobStore:
         target = self.path_of(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         size = source.stat().st_size
-        # rename is atomic: a reader sees the old object or the new one, never half of one.
-        os.replace(source, target)
+        # A rename within one filesystem is atomic: a reader sees the old object or the new
+        # one, never half of one. From another filesystem the file is first copied beside its
+        # destination, then renamed there.
+        try:
+            os.replace(source, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            beside = target.with_name(f".{target.name}.{secrets.token_hex(8)}.part")
+            try:
+                shutil.copyfile(source, beside)
+                os.replace(beside, target)
+            finally:
+                beside.unlink(missing_ok=True)
+            source.unlink()
         return size
 
     def delete(self, key: str) -> None:
@@ -61,7 +79,7 @@ class LocalBlobStore:
 
     def resolve(self, key: str, filename: str, expires: str, signature: str, now: int) -> Path:
         """The file a download link points at; InvalidLink when it must not be served."""
-        if not expires.isdigit():
+        if not _EXPIRES.fullmatch(expires):
             raise InvalidLink("bad expiry")
         expected = self._signature(key, filename, int(expires))
         if not hmac.compare_digest(expected, signature):

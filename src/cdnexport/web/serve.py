@@ -19,8 +19,21 @@ from cdnexport.worker.pool import WorkerPool, lifespan
 log = logging.getLogger(__name__)
 
 
+class ServeError(Exception):
+    """The service cannot be served as asked."""
+
+
 def serve(services: Services, host: str, port: int, processes: int, export_workers: int) -> None:
-    """Serve until SIGINT or SIGTERM; stopped workers hand their tasks back."""
+    """Serve until SIGINT or SIGTERM; stopped workers hand their tasks back.
+
+    More than one API process needs Redis: without it each process would keep its own rate
+    limits, and a limit would hold N times over.
+    """
+    if processes > 1 and not services.settings.redis_url:
+        raise ServeError(
+            f"--processes {processes} needs CDNEXPORT_REDIS_URL: rate limits are kept per "
+            "process without Redis, so they would allow N times the configured rate."
+        )
     level = services.settings.log_level.lower()
     if processes == 1:
         background = lifespan(services, export_workers) if export_workers else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cdnexport import errors
 from cdnexport.protocol.request import RpcRequest, parse_params
 
 FORM = "application/x-www-form-urlencoded"
@@ -54,16 +55,29 @@ def test_other_bodies_are_not_parameters(content_type: str | None) -> None:
     assert parse_params(req) == {"A": "1"}
 
 
-def test_body_wins_over_query_on_a_clash() -> None:
-    req = _request("PageSize=1&A=q", b"PageSize=2", FORM)
-    assert parse_params(req) == {"PageSize": "2", "A": "q"}
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [("PageSize=1&A=q", b"PageSize=2"), ("A=1&A=2", b""), ("A=1", b"A=1"), ("", b"B=&B=")],
+)
+def test_a_parameter_given_twice_is_refused(query: str, body: bytes) -> None:
+    with pytest.raises(errors.InvalidParameter, match="more than once"):
+        parse_params(_request(query, body, FORM))
 
 
-def test_last_repeat_wins_within_one_source() -> None:
-    assert parse_params(_request("A=1&A=2")) == {"A": "2"}
+@pytest.mark.parametrize("raw", ["TaskName=a%00b", "Group=%00", "A%00=1"])
+def test_a_nul_character_is_refused(raw: str) -> None:
+    with pytest.raises(errors.InvalidParameter, match="NUL"):
+        parse_params(_request(raw))
 
 
-def test_nothing_is_rejected() -> None:
+def test_a_long_name_is_cut_short_in_the_error() -> None:
+    name = "N" * 5000
+    with pytest.raises(errors.InvalidParameter) as raised:
+        parse_params(_request(f"{name}=1&{name}=2"))
+    assert len(raised.value.message) < 200
+
+
+def test_malformed_escapes_are_kept_as_they_are() -> None:
     req = _request("Bad=%ZZ&Bytes=%FF&=v&&x=%", b"\xff\xfe=1", FORM)
     params = parse_params(req)
     assert params["Bad"] == "%ZZ"
