@@ -79,7 +79,7 @@ def bench_settings(data_dir: Path, public_url: str) -> Settings:
     return Settings(data_dir=data_dir, public_url=public_url, url_secret=URL_SECRET)
 
 
-def build(settings: Settings, *, tenants: int, seed: int = 7) -> Dataset:
+def build(settings: Settings, *, count_tenants: int, seed: int = 7) -> Dataset:
     """Create every account and write the usage; returns what the bench calls with."""
     services = build_services(settings)
     try:
@@ -87,7 +87,7 @@ def build(settings: Settings, *, tenants: int, seed: int = 7) -> Dataset:
         end = now // DAY * DAY
         exporter, names = _export_account(services, now)
         _write_usage(services, names, end, seed)
-        keys = _tenants(services, tenants, now)
+        keys = tenants(services, count_tenants, now)
     finally:
         services.db.dispose()
     return Dataset(settings, end, exporter, tuple(names), keys)
@@ -132,7 +132,7 @@ def _export_id(services: Services) -> int:
         return accounts.by_name(conn, EXPORT_ACCOUNT).id
 
 
-def _tenants(services: Services, count: int, now: int) -> tuple[Key, ...]:
+def tenants(services: Services, count: int, now: int) -> tuple[Key, ...]:
     """Accounts with three tasks each (created, success with a file, failed), as Describe sees."""
     keys = []
     with services.db.write() as conn:

@@ -41,16 +41,13 @@ def service_env(dataset: Dataset, endpoint: Endpoint, **settings: str) -> dict[s
 
 
 @contextmanager
-def serve(env: dict[str, str], endpoint: Endpoint, log_dir: Path) -> Iterator[procs.Child]:
-    argv = [
-        str(procs.venv_bin("cdnexport")),
-        "serve",
-        "--host",
-        endpoint.host,
-        "--port",
-        str(endpoint.port),
-    ]
-    with procs.running(argv, env, log_dir / "serve.log", f"{endpoint.url}/healthz") as child:
+def serve(
+    env: dict[str, str], endpoint: Endpoint, log_dir: Path, processes: int = 1
+) -> Iterator[procs.Child]:
+    argv = [str(procs.venv_bin("cdnexport")), "serve", "--host", endpoint.host]
+    argv += ["--port", str(endpoint.port), "--processes", str(processes)]
+    log = log_dir / f"serve-{endpoint.port}.log"
+    with procs.running(argv, env, log, f"{endpoint.url}/healthz") as child:
         yield child
 
 

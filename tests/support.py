@@ -52,12 +52,12 @@ def flow_spec(end: int, name: str = "t", **changes: Any) -> TaskSpec:
 
 
 def make_services(tmp_path: Path, clock: Clock, **overrides: Any) -> Services:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        public_url="http://127.0.0.1:9",
-        url_secret="test-url-secret",
-        **overrides,
-    )
+    fields: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "public_url": "http://127.0.0.1:9",
+        "url_secret": "test-url-secret",
+    }
+    settings = Settings(**(fields | overrides))
     return build_services(settings, clock=clock)
 
 

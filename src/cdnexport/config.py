@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         description="Calls per second allowed per account and action, for actions without a "
         "documented limit of their own.",
     )
+    request_threads: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Calls one API process serves at once, each in a thread of its own; more "
+        "wait their turn.",
+    )
     max_request_bytes: int = Field(
         65_536,
         ge=4096,

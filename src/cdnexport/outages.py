@@ -12,7 +12,6 @@ import sqlite3
 
 import sqlalchemy.exc
 
-
 # SQLite reports schema mistakes ("no such table") as OperationalError too: only these are
 # the database being unavailable.
 _SQLITE_OUTAGES = ("database is locked", "database table is locked", "unable to open", "disk i/o")

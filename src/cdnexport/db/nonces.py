@@ -40,13 +40,12 @@ class DbNonceStore:
         self._upsert = rawsql.sql(db, _UPSERT)
 
     def use(self, access_key_id: str, nonce: str, now: int, ttl: int) -> bool:
-        with rawsql.pooled(self._db) as conn:
+        with self._db.writing(), rawsql.pooled(self._db) as conn:
             cursor = conn.cursor()
             try:
                 cursor.execute(self._upsert, (access_key_id, nonce, now + ttl, now))
-                # Reading to the end lets SQLite finish the statement before the commit.
+                # Reading to the end lets SQLite finish (and so commit) the statement.
                 recorded = len(cursor.fetchall()) > 0
-                conn.commit()
             finally:
                 cursor.close()
         return recorded

@@ -25,7 +25,7 @@ from cdnexport.db.accounts import Account
 from cdnexport.domain.window import parse_utc
 from cdnexport.outages import outage_of
 from cdnexport.protocol.render import negotiate_format, new_request_id, render_body, render_error
-from cdnexport.protocol.request import RpcRequest, parse_params
+from cdnexport.protocol.request import RpcRequest, form_pairs, parse_params
 from cdnexport.protocol.signature import SignedInfo, extract, verify
 from cdnexport.ratelimit import retry_after_seconds
 from cdnexport.services import Services
@@ -60,7 +60,6 @@ class RpcEdge:
     def handle(self, req: RpcRequest) -> RpcResponse:
         """Answer one call (blocking: run it in a thread, not on an event loop)."""
         request_id = new_request_id()
-        params: Mapping[str, str] = {}
         fmt: Format | None = None  # known once negotiated; errors before that use _safe_format
         action = ""
         try:
@@ -70,10 +69,10 @@ class RpcEdge:
             fmt = negotiate_format(params, req.headers, info.version)
             return self._run(req, params, info, request_id, fmt)
         except errors.ServiceError as exc:
-            return self.error(exc, request_id, fmt or _safe_format(params, req.headers), action)
+            return self.error(exc, request_id, fmt or _safe_format(req), action)
         except Exception as exc:
             dependency = outage_of(exc)
-            error_fmt = fmt or _safe_format(params, req.headers)
+            error_fmt = fmt or _safe_format(req)
             if dependency is not None:
                 # An outage is one line in the log, not a trace per call.
                 log.warning(
@@ -86,8 +85,7 @@ class RpcEdge:
 
     def refuse(self, exc: errors.ServiceError, req: RpcRequest) -> RpcResponse:
         """The error answer to a call refused before it is read (its method, its size)."""
-        params = dict(parse_params_quietly(req.raw_query))
-        return self.error(exc, new_request_id(), _safe_format(params, req.headers))
+        return self.error(exc, new_request_id(), _safe_format(req))
 
     def _run(
         self,
@@ -148,19 +146,13 @@ class RpcEdge:
         return RpcResponse(exc.http_status, payload, ctype, headers, action, exc.code)
 
 
-def parse_params_quietly(query: str) -> Mapping[str, str]:
-    """The query's parameters for choosing an error format; a malformed query gives none."""
-    try:
-        return parse_params(RpcRequest("GET", "/", query, {}, b""))
-    except errors.ServiceError:
-        return {}
-
-
-def _safe_format(params: Mapping[str, str], headers: Mapping[str, str]) -> Format:
-    """The format to report errors in before the request is understood."""
-    if params.get("Format", "").upper() == "JSON":
+def _safe_format(req: RpcRequest) -> Format:
+    """The format to report errors in before the request is understood: its query's last
+    ``Format``, or JSON for a V3 client that accepts it, else XML."""
+    requested = dict(form_pairs(req.raw_query)).get("Format", "").strip().upper()
+    if requested == "JSON":
         return "JSON"
-    if "json" in headers.get("accept", "") and not params.get("Format"):
+    if "json" in req.headers.get("accept", "") and not requested:
         return "JSON"
     return "XML"
 
