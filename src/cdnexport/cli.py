@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import time
@@ -12,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from cdnexport import logs
 from cdnexport.config import Settings
 from cdnexport.db import accounts
 from cdnexport.db.engine import Database
@@ -36,10 +36,7 @@ def _services() -> Services:
     from cdnexport.db.migrate import SchemaError
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.log_level, settings.log_format)
     try:
         return build_services(settings)
     except SchemaError as exc:

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
         description="Workbook writer: `fast` (streaming, default) or `xlsxwriter` (reference).",
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text, or as one JSON object each (`json`); both carry the "
+        "RequestId and TaskId of the call or export they come from.",
+    )
 
     @field_validator("time_zone")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cdnexport.clock import Clock, SystemClock
@@ -29,6 +30,8 @@ class Services:
     clock: Clock
     #: Told of every new task; wakes the idle workers running in this process.
     wakeup: TaskSignal = field(default_factory=NoSignal)
+    #: What ``/readyz`` checks: a name and a call that raises while that dependency is down.
+    probes: tuple[tuple[str, Callable[[], object]], ...] = ()
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -37,7 +40,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     db = Database(settings.effective_database_url)
     migrate.prepare(db)
     clock = clock or SystemClock()
-    nonces, limiter = _request_guards(settings, db)
+    nonces, limiter, redis_ping = _request_guards(settings, db)
+    probes: list[tuple[str, Callable[[], object]]] = [("database", db.ping)]
+    if redis_ping is not None:
+        probes.append(("redis", redis_ping))
     return Services(
         settings=settings,
         db=db,
@@ -47,6 +53,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         limiter=limiter,
         clock=clock,
         wakeup=LocalSignal(),
+        probes=tuple(probes),
     )
 
 
@@ -60,9 +67,11 @@ def _blob_store(settings: Settings) -> BlobStore:
     return LocalBlobStore(settings.exports_dir, settings.base_url, settings.effective_url_secret())
 
 
-def _request_guards(settings: Settings, db: Database) -> tuple[NonceStore, RateLimiter]:
-    """Nonces and rate limits in Redis when configured (shared by all API processes); else
-    nonces in the database and rate limits in the process."""
+def _request_guards(
+    settings: Settings, db: Database
+) -> tuple[NonceStore, RateLimiter, Callable[[], object] | None]:
+    """Nonces and rate limits in Redis when configured (shared by all API processes), with a
+    ping of that Redis; else nonces in the database and rate limits in the process."""
     if settings.redis_url:
         from redis import Redis
 
@@ -72,5 +81,5 @@ def _request_guards(settings: Settings, db: Database) -> tuple[NonceStore, RateL
         client = Redis.from_url(settings.redis_url, socket_timeout=5, health_check_interval=30)
         client.ping()  # an unreachable Redis stops the start, not the first request
         prefix = settings.redis_key_prefix
-        return RedisNonceStore(client, prefix), RedisRateLimiter(client, prefix)
-    return DbNonceStore(db), TokenBucketLimiter()
+        return RedisNonceStore(client, prefix), RedisRateLimiter(client, prefix), client.ping
+    return DbNonceStore(db), TokenBucketLimiter(), None

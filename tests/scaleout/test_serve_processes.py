@@ -1,5 +1,6 @@
-"""``cdnexport serve --processes 2 --export-workers 1`` on the embedded SQLite: two API processes
-under uvicorn's supervisor, the export worker in the supervisor, and a clean stop."""
+"""``cdnexport serve --processes 2 --export-workers 1`` on SQLite with Redis: two API processes
+under uvicorn's supervisor, the export worker in the supervisor, and a clean stop; without Redis
+the command refuses to start (rate limits would not hold across the processes)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from redis import Redis
+
 from cdnexport.clock import SystemClock
 from cdnexport.cluster import free_port
 from cdnexport.db.accounts import Account
+from tests.scaleout.backing import REDIS_ENV, required_url
 from tests.scaleout.http import send
 from tests.support import add_account, iso, make_services, v1_request
 
@@ -45,7 +49,21 @@ def wait_until(check: Any, what: str) -> None:
         time.sleep(0.1)
 
 
-def test_two_api_processes_and_a_supervisor_worker(tmp_path: Path) -> None:
+def test_several_processes_without_redis_are_refused(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CDNEXPORT_")},
+        "CDNEXPORT_DATA_DIR": str(tmp_path / "data"),
+    }
+    argv = [sys.executable, "-c", "from cdnexport.cli import main; main()", "serve"]
+    argv += ["--port", str(free_port()), "--processes", "2"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "CDNEXPORT_REDIS_URL" in done.stderr
+
+
+def test_two_api_processes_and_a_supervisor_worker(
+    tmp_path: Path, redis_client: tuple[Redis, str]
+) -> None:
     services = make_services(tmp_path, SystemClock())
     account: Account = add_account(services, "procs", ("procs.example.com",))
     services.db.dispose()
@@ -57,6 +75,8 @@ def test_two_api_processes_and_a_supervisor_worker(tmp_path: Path) -> None:
         "CDNEXPORT_URL_SECRET": "test-url-secret",
         "CDNEXPORT_PUBLIC_URL": url,
         "CDNEXPORT_POLL_SECONDS": "0.1",
+        "CDNEXPORT_REDIS_URL": required_url(REDIS_ENV),
+        "CDNEXPORT_REDIS_KEY_PREFIX": redis_client[1],
     }
     argv = [sys.executable, "-c", "from cdnexport.cli import main; main()", "serve"]
     argv += ["--host", "127.0.0.1", "--port", str(port), "--processes", "2"]

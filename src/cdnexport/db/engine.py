@@ -97,6 +97,11 @@ class Database:
 
         migrate.upgrade(self)
 
+    def ping(self) -> None:
+        """One round trip to the database; raises while it cannot be reached."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -13,6 +13,7 @@ threads a process spent several times the CPU per call of one with 8, switching 
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,6 +32,7 @@ from cdnexport.services import Services
 from cdnexport.storage.local import InvalidLink, LocalBlobStore
 from cdnexport.web.rpc import RpcEdge, RpcResponse
 
+log = logging.getLogger(__name__)
 Lifespan = Callable[[Starlette], Any]
 RPC_METHODS = frozenset({"GET", "HEAD", "POST"})
 
@@ -89,10 +91,22 @@ class RpcEndpoint:
         return bytes(chunks)
 
 
+def _unreachable(services: Services) -> list[str]:
+    down = []
+    for name, probe in services.probes:
+        try:
+            probe()
+        except Exception as exc:  # any failure of a probe means "not ready"
+            log.warning("readiness: %s unavailable: %s", name, str(exc).splitlines()[:1])
+            down.append(name)
+    return down
+
+
 def create_app(
     services: Services, *, background: Lifespan | None = None, freeze_heap: bool = False
 ) -> Starlette:
-    """The RPC endpoint at ``/``, download links at ``/download/...``, health at ``/healthz``.
+    """The RPC endpoint at ``/``, download links at ``/download/...``, liveness at ``/healthz``
+    and readiness (the database and Redis answer) at ``/readyz``.
 
     ``background`` is an optional lifespan (e.g. in-process export workers) run with the app.
     ``freeze_heap`` (for a server process, not tests) hides what exists once the app has
@@ -127,7 +141,15 @@ def create_app(
         )
 
     async def healthz(_request: Request) -> Response:
+        """Liveness: the process answers."""
         return PlainTextResponse("ok")
+
+    async def readyz(_request: Request) -> Response:
+        """Readiness: every dependency answers (503, naming the ones that do not)."""
+        down = await anyio.to_thread.run_sync(_unreachable, services)
+        if down:
+            return PlainTextResponse(f"unavailable: {', '.join(down)}", status_code=503)
+        return PlainTextResponse("ready")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -145,6 +167,7 @@ def create_app(
             Route("/", RpcEndpoint(edge, settings.max_request_bytes, settings.request_threads)),
             Route("/download/{key:path}", download, methods=["GET", "HEAD"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -6,10 +6,9 @@ Redis clients and S3 clients are not shared across processes.
 
 from __future__ import annotations
 
-import logging
-
 from starlette.types import ASGIApp
 
+from cdnexport import logs
 from cdnexport.config import Settings
 from cdnexport.services import build_services
 from cdnexport.web.app import create_app
@@ -21,8 +20,5 @@ FACTORY = "cdnexport.web.factory:app_from_env"
 def app_from_env() -> ASGIApp:
     """An API-only app (export workers run elsewhere) configured from the environment."""
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.log_level, settings.log_format)
     return create_app(build_services(settings), freeze_heap=True)

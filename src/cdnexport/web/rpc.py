@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cdnexport import errors
+from cdnexport import errors, logs
 from cdnexport.api.context import RequestContext
 from cdnexport.api.table import ACTIONS, API_VERSION
 from cdnexport.db import accounts
@@ -60,6 +60,10 @@ class RpcEdge:
     def handle(self, req: RpcRequest) -> RpcResponse:
         """Answer one call (blocking: run it in a thread, not on an event loop)."""
         request_id = new_request_id()
+        with logs.request_context(request_id):
+            return self._handle(req, request_id)
+
+    def _handle(self, req: RpcRequest, request_id: str) -> RpcResponse:
         fmt: Format | None = None  # known once negotiated; errors before that use _safe_format
         action = ""
         try:

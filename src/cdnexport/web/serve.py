@@ -38,7 +38,8 @@ def serve(services: Services, host: str, port: int, processes: int, export_worke
     if processes == 1:
         background = lifespan(services, export_workers) if export_workers else None
         app = create_app(services, background=background, freeze_heap=True)
-        uvicorn.run(app, host=host, port=port, log_level=level, access_log=False)
+        # log_config=None: uvicorn's own lines go through the handler ``logs.configure`` set up.
+        uvicorn.run(app, host=host, port=port, log_level=level, access_log=False, log_config=None)
         return
     pool = WorkerPool(services, export_workers)
     pool.start()
@@ -53,6 +54,7 @@ def serve(services: Services, host: str, port: int, processes: int, export_worke
             port=port,
             log_level=level,
             access_log=False,
+            log_config=None,
         )
     finally:
         pool.shutdown()

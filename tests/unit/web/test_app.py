@@ -171,3 +171,17 @@ def test_download_links_follow_the_base_url(tmp_path: Path) -> None:
     url, _ = services.store.download_url("a/b.xlsx", "b.xlsx", 0, 60)
     services.db.dispose()
     assert urlsplit(url).netloc == "127.0.0.1:18124"
+
+
+def test_readyz_names_an_unreachable_dependency(services: Services) -> None:
+    with TestClient(create_app(services)) as client:
+        assert client.get("/readyz").text == "ready"
+
+    def refused() -> None:
+        raise ConnectionRefusedError("nobody listens")
+
+    down = dataclasses.replace(services, probes=(*services.probes, ("redis", refused)))
+    with TestClient(create_app(down)) as client:
+        resp = client.get("/readyz")
+        assert (resp.status_code, resp.text) == (503, "unavailable: redis")
+        assert client.get("/healthz").status_code == 200  # alive all the same
