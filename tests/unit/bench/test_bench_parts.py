@@ -61,18 +61,15 @@ def test_proc_status_fields() -> None:
 
 
 def test_cpu_times_count_user_time_of_descendants() -> None:
-    # A shell whose child spins until it has used 0.3 s of CPU (not of the clock: on a busy
-    # machine 0.3 s of wall time may get far less CPU), then waits for stdin.
-    burn = (
-        "import sys, time\n"
-        "while time.process_time() < 0.3: pass\n"
-        "sys.stdin.read()"
-    )
+    # A shell whose child does a fixed amount of work in user space (a few tenths of a second
+    # of CPU however busy the machine: a loop timed by a clock got too little CPU here when it
+    # was, and one reading the process's CPU clock spends it in system calls), then waits.
+    burn = "import sys\nfor _ in range(40): sum(range(10**6))\nsys.stdin.read()"
     shell = ["/bin/sh", "-c", '"$0" -c "$1"; true', sys.executable, burn]
     parent = subprocess.Popen(shell, stdin=subprocess.PIPE)
     try:
         user = system = 0.0
-        for _ in range(200):
+        for _ in range(1200):  # up to a minute on a busy machine; usually a fraction of it
             user, system = procs.cpu_times(parent.pid)
             if user >= 0.1:
                 break
