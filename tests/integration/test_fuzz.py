@@ -33,6 +33,9 @@ ACTION_PARAMS: dict[str, tuple[str, ...]] = {
     ),
     "DescribeUserUsageDetailDataExportTask": ("PageSize", "PageNumber"),
     "DeleteUsageDetailDataExportTask": ("TaskId",),
+    "CreateUserUsageDataExportTask": ("StartTime", "EndTime", "TaskName", "Language", "Type"),
+    "DescribeUserUsageDataExportTask": ("PageSize", "PageNumber"),
+    "DeleteUserUsageDataExportTask": ("TaskId",),
 }  # fmt: skip
 
 NOW = time.time()

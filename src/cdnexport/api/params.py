@@ -151,3 +151,52 @@ class DeleteParams:
         if not _DIGITS.fullmatch(text):
             raise errors.InvalidTaskId()
         return cls(int(text))
+
+
+#: PDF summary task ids are ``summary-<n>``: a space of their own, so that neither family's
+#: TaskId can name a task of the other.
+SUMMARY_ID_PREFIX = "summary-"
+_SUMMARY_ID = re.compile(rf"{SUMMARY_ID_PREFIX}([0-9]{{1,18}})")
+
+
+def summary_task_id(row_id: int) -> str:
+    """The wire TaskId of a PDF summary task."""
+    return f"{SUMMARY_ID_PREFIX}{row_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryCreateParams:
+    """CreateUserUsageDataExportTask: the window, name and language; a stray ``Type`` (sent
+    by old samples) is ignored, as every parameter the action does not know."""
+
+    start: int
+    end: int
+    language: Language
+    name: str
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, str], now: int) -> SummaryCreateParams:
+        start, end = validate_window(raw.get("StartTime"), raw.get("EndTime"), now)
+        lang_text = (raw.get("Language") or "zh-cn").strip().lower()
+        language = _LANGUAGES.get(lang_text)
+        if language is None:
+            raise errors.InvalidParameter("Language", "It must be zh-cn or en-us.")
+        name = raw.get("TaskName", "")
+        if len(name) > MAX_TASK_NAME:
+            raise errors.InvalidParameter("TaskName", f"At most {MAX_TASK_NAME} characters.")
+        return cls(start=start, end=end, language=language, name=name)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryDeleteParams:
+    task_id: int
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, str]) -> SummaryDeleteParams:
+        text = raw.get("TaskId")
+        if not text:
+            raise errors.MissingParameter("TaskId")
+        found = _SUMMARY_ID.fullmatch(text.strip())
+        if found is None:
+            raise errors.InvalidTaskId()
+        return cls(int(found.group(1)))

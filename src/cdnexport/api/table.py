@@ -6,9 +6,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from cdnexport.api import tasks
+from cdnexport.api import summary_tasks, tasks
 from cdnexport.api.context import RequestContext
-from cdnexport.api.params import CreateParams, DeleteParams, DescribeParams
+from cdnexport.api.params import (
+    CreateParams,
+    DeleteParams,
+    DescribeParams,
+    SummaryCreateParams,
+    SummaryDeleteParams,
+)
 
 API_VERSION = "2018-05-10"
 P = TypeVar("P")
@@ -51,5 +57,14 @@ ACTIONS: Mapping[str, Action[Any]] = {
     ),
     "DeleteUsageDetailDataExportTask": Action(
         lambda raw, _now: DeleteParams.from_wire(raw), tasks.delete_task
+    ),
+    "CreateUserUsageDataExportTask": Action(
+        SummaryCreateParams.from_wire, summary_tasks.create_summary, after=_wake_workers
+    ),
+    "DescribeUserUsageDataExportTask": Action(
+        lambda raw, _now: DescribeParams.from_wire(raw), summary_tasks.describe_summaries
+    ),
+    "DeleteUserUsageDataExportTask": Action(
+        lambda raw, _now: SummaryDeleteParams.from_wire(raw), summary_tasks.delete_summary
     ),
 }

@@ -10,7 +10,7 @@ from cdnexport import errors
 from cdnexport.api.context import RequestContext
 from cdnexport.api.params import CreateParams, DeleteParams, DescribeParams
 from cdnexport.db import accounts, tasks
-from cdnexport.domain.task import ExportTask, ScopeKind, TaskSpec, TaskStatus
+from cdnexport.domain.task import ExportTask, ScopeKind, TaskKind, TaskSpec, TaskStatus
 from cdnexport.domain.window import format_utc
 from cdnexport.export.naming import download_filename
 
@@ -150,7 +150,12 @@ def describe_tasks(ctx: RequestContext, params: DescribeParams) -> DescribeResul
     now = ctx.now
     offset = (params.page_number - 1) * params.page_size
     total, page = tasks.list_page(
-        ctx.services.db, ctx.account.id, now - LIST_DAYS * 86400, params.page_size, offset
+        ctx.services.db,
+        ctx.account.id,
+        now - LIST_DAYS * 86400,
+        params.page_size,
+        offset,
+        TaskKind.DETAIL,
     )
     ttl = ctx.services.settings.download_ttl_seconds
     views = []
@@ -173,7 +178,7 @@ class DeleteResult:
 def delete_task(ctx: RequestContext, params: DeleteParams) -> DeleteResult:
     """Remove the task and its file; a running export stops at its next heartbeat."""
     with ctx.services.db.write() as conn:
-        task = tasks.delete_task(conn, ctx.account.id, params.task_id)
+        task = tasks.delete_task(conn, ctx.account.id, params.task_id, TaskKind.DETAIL)
     if task is None:
         raise errors.InvalidTaskId()
     if task.file_key:

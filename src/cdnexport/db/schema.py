@@ -80,6 +80,8 @@ export_task = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("account_id", Id, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(256), nullable=False, default=""),
+    # detail (Excel) or summary (PDF); each family's actions see only their own rows.
+    Column("kind", String(8), nullable=False, server_default="detail"),
     Column("export_type", String(8), nullable=False),
     Column("start_ts", BigInteger, nullable=False),
     Column("end_ts", BigInteger, nullable=False),
@@ -103,7 +105,7 @@ export_task = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("lease_owner", String(64), nullable=True),
     Column("lease_expires_at", BigInteger, nullable=True),
-    Index("ix_task_account_created", "account_id", "created_at"),
+    Index("ix_task_account_kind_created", "account_id", "kind", "created_at"),
     Index("ix_task_queue", "status", "run_at"),
     Index("ix_task_client_token", "account_id", "client_token"),
     # Never reuse the id of a deleted task: ids name files and appear in old download links.

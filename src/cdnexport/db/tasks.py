@@ -15,6 +15,7 @@ from cdnexport.domain.task import (
     ExportType,
     Language,
     ScopeKind,
+    TaskKind,
     TaskSpec,
     TaskStatus,
 )
@@ -40,6 +41,7 @@ COLUMNS = (
     export_task.c.file_size,
     export_task.c.row_count,
     export_task.c.attempts,
+    export_task.c.kind,
 )
 
 
@@ -49,12 +51,13 @@ _EXPORT_TYPES = {member.value: member for member in ExportType}
 _SCOPES = {member.value: member for member in ScopeKind}
 _LANGUAGES = {member.value: member for member in Language}
 _STATUSES = {member.value: member for member in TaskStatus}
+_KINDS = {member.value: member for member in TaskKind}
 
 
 def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
     """Build the record from a row selected with ``COLUMNS``."""
     (tid, account_id, etype, start, end, scope, domains, group, lang, tz, name, status,
-     created, updated, progress, error, key, size, rows, attempts) = tuple(row)  # fmt: skip
+     created, updated, progress, error, key, size, rows, attempts, kind) = tuple(row)  # fmt: skip
     spec = TaskSpec(
         export_type=_EXPORT_TYPES.get(etype) or ExportType(etype),
         start=int(start),
@@ -65,6 +68,7 @@ def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
         language=_LANGUAGES.get(lang) or Language(lang),
         time_zone=str(tz),
         name=str(name),
+        kind=_KINDS.get(kind) or TaskKind(kind),
     )
     return ExportTask(
         id=int(tid),
@@ -94,6 +98,7 @@ def insert_task(
     result = conn.execute(
         insert(export_task).values(
             account_id=account_id,
+            kind=spec.kind.value,
             name=spec.name,
             export_type=spec.export_type.value,
             start_ts=spec.start,
@@ -154,23 +159,32 @@ def by_client_token(
     return from_row(row[:-1]), str(row[-1])
 
 
-def get_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | None:
+def get_task(
+    conn: Connection, account_id: int, task_id: int, kind: TaskKind = TaskKind.DETAIL
+) -> ExportTask | None:
     row = conn.execute(
-        select(*COLUMNS).where(export_task.c.id == task_id, export_task.c.account_id == account_id)
+        select(*COLUMNS).where(
+            export_task.c.id == task_id,
+            export_task.c.account_id == account_id,
+            export_task.c.kind == kind.value,
+        )
     ).first()
     return from_row(row) if row else None
 
 
-def delete_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | None:
-    """Remove the task row; a worker running it loses its fence and discards its file."""
-    task = get_task(conn, account_id, task_id)
+def delete_task(
+    conn: Connection, account_id: int, task_id: int, kind: TaskKind = TaskKind.DETAIL
+) -> ExportTask | None:
+    """Remove the task row of that family; a worker running it loses its fence and discards
+    its file."""
+    task = get_task(conn, account_id, task_id, kind)
     if task is not None:
         conn.execute(delete(export_task).where(export_task.c.id == task_id))
     return task
 
 
 _NAMES = ", ".join(column.name for column in COLUMNS)
-_MINE = "account_id = ? AND created_at >= ?"
+_MINE = "account_id = ? AND kind = ? AND created_at >= ?"
 # The total rides along with the page, so that both come from one statement (one snapshot).
 _PAGE = (
     f"SELECT {_NAMES}, (SELECT COUNT(*) FROM export_task WHERE {_MINE}) FROM export_task "
@@ -180,11 +194,16 @@ _TOTAL = f"SELECT COUNT(*) FROM export_task WHERE {_MINE}"
 
 
 def list_page(
-    db: Database, account_id: int, since: int, limit: int, offset: int
+    db: Database,
+    account_id: int,
+    since: int,
+    limit: int,
+    offset: int,
+    kind: TaskKind = TaskKind.DETAIL,
 ) -> tuple[int, list[ExportTask]]:
-    """One page of the account's tasks created since ``since``, newest first, and the total;
-    plain SQL on a pooled DB-API connection, as Describe runs it for every call."""
-    mine = (account_id, since)
+    """One page of the account's tasks of one family created since ``since``, newest first,
+    and the total; plain SQL on a pooled DB-API connection, as Describe runs it for every call."""
+    mine = (account_id, kind.value, since)
     with rawsql.pooled(db) as conn:
         cursor = conn.cursor()
         try:

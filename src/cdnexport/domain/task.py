@@ -24,6 +24,14 @@ class TaskStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class TaskKind(enum.StrEnum):
+    """Which family a task belongs to: the Excel detail or the PDF usage summary. Each family
+    lists, describes and deletes only its own tasks; both share the queue and the workers."""
+
+    DETAIL = "detail"
+    SUMMARY = "summary"
+
+
 class ScopeKind(enum.StrEnum):
     ACCOUNT = "account"
     GROUP = "group"
@@ -46,6 +54,7 @@ class TaskSpec:
     language: Language
     time_zone: str
     name: str
+    kind: TaskKind = TaskKind.DETAIL
 
 
 @dataclass(frozen=True, slots=True)

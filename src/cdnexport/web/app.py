@@ -27,6 +27,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from cdnexport import errors
+from cdnexport.export.naming import content_type
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.services import Services
 from cdnexport.storage.local import InvalidLink, LocalBlobStore
@@ -137,7 +138,7 @@ def create_app(
         return FileResponse(
             path,
             filename=filename or path.name,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=content_type(filename or path.name),
         )
 
     async def healthz(_request: Request) -> Response:

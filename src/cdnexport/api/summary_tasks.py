@@ -1,0 +1,154 @@
+"""The three PDF usage-summary actions: CreateUserUsageDataExportTask, Describe… and Delete….
+
+PDF tasks are rows of the same task table as detail exports (``kind`` summary), so the same
+queue and workers run them: claimed with a lease, fenced, retried and recovered after a crash.
+Each family lists and deletes only its own tasks, and PDF TaskIds (``summary-<n>``) never name
+a detail task. The report covers the whole account, in the deployment's report zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdnexport import errors
+from cdnexport.api.context import RequestContext
+from cdnexport.api.params import (
+    DescribeParams,
+    SummaryCreateParams,
+    SummaryDeleteParams,
+    summary_task_id,
+)
+from cdnexport.api.tasks import LIST_DAYS
+from cdnexport.db import tasks
+from cdnexport.domain.task import ExportTask, ExportType, ScopeKind, TaskKind, TaskSpec, TaskStatus
+from cdnexport.domain.window import format_utc
+from cdnexport.export.naming import download_filename
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryCreateResult:
+    task_id: str
+    start: int
+    end: int
+
+    def to_wire(self) -> dict[str, object]:
+        return {
+            "TaskId": self.task_id,
+            "StartTime": format_utc(self.start),
+            "EndTime": format_utc(self.end),
+        }
+
+
+def create_summary(ctx: RequestContext, params: SummaryCreateParams) -> SummaryCreateResult:
+    """Queue a PDF summary of the caller's whole account over the window."""
+    settings = ctx.services.settings
+    spec = TaskSpec(
+        # The column is the detail family's; a summary covers both flow and vas figures.
+        export_type=ExportType.FLOW,
+        start=params.start,
+        end=params.end,
+        scope=ScopeKind.ACCOUNT,
+        domains=(),
+        group="",
+        language=params.language,
+        time_zone=settings.time_zone,
+        name=params.name,
+        kind=TaskKind.SUMMARY,
+    )
+    with ctx.services.db.write() as conn:
+        # One quota for both families: they share the workers.
+        if tasks.count_unfinished(conn, ctx.account.id) >= settings.max_unfinished_tasks:
+            raise errors.QuotaExceeded(settings.max_unfinished_tasks)
+        row_id = tasks.insert_task(conn, ctx.account.id, spec, ctx.now)
+    return SummaryCreateResult(summary_task_id(row_id), params.start, params.end)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryView:
+    task: ExportTask
+    download_url: str
+    url_expires: int
+
+    def to_wire(self) -> dict[str, object]:
+        task, spec = self.task, self.task.spec
+        item: dict[str, object] = {
+            "TaskId": summary_task_id(task.id),
+            "TaskName": spec.name,
+            "Status": task.status.value,
+            "CreateTime": format_utc(task.created_at),
+            "UpdateTime": format_utc(task.updated_at),
+            "Progress": task.progress,
+            "TaskConfig": {
+                # As requested: the window is [StartTime, EndTime), as for detail tasks.
+                "StartTime": format_utc(spec.start),
+                "EndTime": format_utc(spec.end),
+                "Language": spec.language.value,
+                "TimeZone": spec.time_zone,
+            },
+        }
+        if task.status is TaskStatus.SUCCESS:
+            item["DownloadUrl"] = self.download_url
+            item["UrlExpireTime"] = format_utc(self.url_expires)
+            item["FileSize"] = task.file_size
+        if task.status is TaskStatus.FAILED:
+            item["ErrorMessage"] = task.error_message
+        return item
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryDescribeResult:
+    page_size: int
+    page_number: int
+    total: int
+    items: tuple[SummaryView, ...]
+
+    def to_wire(self) -> dict[str, object]:
+        return {
+            "UsageDataPerPage": {
+                "PageSize": self.page_size,
+                "PageNumber": self.page_number,
+                "TotalCount": self.total,
+                "Data": {"DataItem": [view.to_wire() for view in self.items]},
+            }
+        }
+
+
+def describe_summaries(ctx: RequestContext, params: DescribeParams) -> SummaryDescribeResult:
+    """The caller's PDF tasks of the last 90 days, newest first, with fresh download links."""
+    now = ctx.now
+    offset = (params.page_number - 1) * params.page_size
+    total, page = tasks.list_page(
+        ctx.services.db,
+        ctx.account.id,
+        now - LIST_DAYS * 86400,
+        params.page_size,
+        offset,
+        TaskKind.SUMMARY,
+    )
+    ttl = ctx.services.settings.download_ttl_seconds
+    views = []
+    for task in page:
+        url, expires = "", 0
+        if task.status is TaskStatus.SUCCESS and task.file_key:
+            url, expires = ctx.services.store.download_url(
+                task.file_key, download_filename(task), now, ttl
+            )
+        views.append(SummaryView(task, url, expires))
+    return SummaryDescribeResult(params.page_size, params.page_number, total, tuple(views))
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryDeleteResult:
+    def to_wire(self) -> dict[str, object]:
+        return {}
+
+
+def delete_summary(ctx: RequestContext, params: SummaryDeleteParams) -> SummaryDeleteResult:
+    """Remove the PDF task and its file; a running one stops at its next heartbeat."""
+    with ctx.services.db.write() as conn:
+        task = tasks.delete_task(conn, ctx.account.id, params.task_id, TaskKind.SUMMARY)
+    if task is None:
+        raise errors.InvalidTaskId()
+    if task.file_key:
+        ctx.services.store.delete(task.file_key)
+    return SummaryDeleteResult()
