@@ -9,7 +9,7 @@ import numpy as np
 from cdnexport.domain.window import slot_range
 from cdnexport.usage.query import UsageQuery
 from cdnexport.usage.samples import SAMPLE_COLUMNS, SampleBatch, SampleRow
-from cdnexport.usage.series import METRICS, Series
+from cdnexport.usage.series import Series
 
 _METRIC_COLUMNS = SAMPLE_COLUMNS[3:]
 
@@ -55,7 +55,7 @@ class MemoryUsageSource:
 
     def iter_series(self, query: UsageQuery) -> Iterator[Series]:
         slots = slot_range(query.start, query.end)
-        positions = [_METRIC_COLUMNS.index(m) for m in METRICS[query.export_type]]
+        positions = [_METRIC_COLUMNS.index(m) for m in query.metrics]
         keys = list(self._keys(query))
         if query.aggregate_label is None:
             for domain_id, region in keys:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cdnexport.domain.task import ExportType
-from cdnexport.usage.series import Series
+from cdnexport.usage.series import ALL_METRICS, METRICS, Series
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,8 @@ class UsageQuery:
     in the window, labelled with the domain name, ordered by domain name then region id.
     Otherwise the domains are summed into one series per region, labelled ``aggregate_label``
     (the account or group name), for every region with any sample.
+    ``every_metric`` reads all stored metrics (``ALL_METRICS``, as the PDF summary does in one
+    pass) instead of those of ``export_type``.
     """
 
     export_type: ExportType
@@ -25,6 +27,12 @@ class UsageQuery:
     end: int
     domain_ids: tuple[int, ...]
     aggregate_label: str | None = None
+    every_metric: bool = False
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The stored columns each series carries, in order."""
+        return ALL_METRICS if self.every_metric else METRICS[self.export_type]
 
 
 class UsageSource(Protocol):

@@ -16,6 +16,8 @@ METRICS: dict[ExportType, tuple[str, ...]] = {
     ExportType.FLOW: ("traffic_bytes",),
     ExportType.VAS: ("static_https", "dynamic_http", "dynamic_https"),
 }
+#: Every stored metric: flow's then vas's.
+ALL_METRICS: tuple[str, ...] = (*METRICS[ExportType.FLOW], *METRICS[ExportType.VAS])
 
 
 @dataclass(frozen=True, slots=True)

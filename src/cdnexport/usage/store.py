@@ -20,7 +20,7 @@ from cdnexport.domain.window import slot_range
 from cdnexport.usage import pg_columns
 from cdnexport.usage.query import UsageQuery
 from cdnexport.usage.samples import SAMPLE_COLUMNS, SampleBatch
-from cdnexport.usage.series import METRICS, Int64Array, Series
+from cdnexport.usage.series import Int64Array, Series
 
 UPSERT_BATCH = 5_000
 # Multi-row VALUES halve the statement overhead on both engines (measured: 400k rows).
@@ -83,7 +83,7 @@ class SqlUsageStore:
 
     def iter_series(self, query: UsageQuery) -> Iterator[Series]:
         slots = slot_range(query.start, query.end)
-        metrics = METRICS[query.export_type]
+        metrics = query.metrics
         with self._db.read() as conn:
             names = _domain_names(conn, query.domain_ids)
             pairs = _present_pairs(conn, list(names), query)
