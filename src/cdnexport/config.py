@@ -133,6 +133,12 @@ class Settings(BaseSettings):
         "fast",
         description="Workbook writer: `fast` (streaming, default) or `xlsxwriter` (reference).",
     )
+    report_font_dir: Path = Field(
+        Path("/usr/share/fonts/opentype/noto"),
+        description="Folder of fonts for PDF summaries; a zh-cn summary needs a CJK font there "
+        "(the default is where Debian's `fonts-noto-cjk` installs Noto Sans CJK). System fonts "
+        "are not used.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     log_format: Literal["text", "json"] = Field(
         "text",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cdnexport import errors
-from cdnexport.domain.task import ExportType, Language
+from cdnexport.domain.task import SUMMARY_ID_PREFIX, ExportType, Language
 from cdnexport.domain.window import validate_window
 from cdnexport.domain.zones import is_zone_name
 
@@ -153,15 +153,7 @@ class DeleteParams:
         return cls(int(text))
 
 
-#: PDF summary task ids are ``summary-<n>``: a space of their own, so that neither family's
-#: TaskId can name a task of the other.
-SUMMARY_ID_PREFIX = "summary-"
 _SUMMARY_ID = re.compile(rf"{SUMMARY_ID_PREFIX}([0-9]{{1,18}})")
-
-
-def summary_task_id(row_id: int) -> str:
-    """The wire TaskId of a PDF summary task."""
-    return f"{SUMMARY_ID_PREFIX}{row_id}"
 
 
 @dataclass(frozen=True, slots=True)

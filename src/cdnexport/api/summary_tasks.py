@@ -12,15 +12,18 @@ from dataclasses import dataclass
 
 from cdnexport import errors
 from cdnexport.api.context import RequestContext
-from cdnexport.api.params import (
-    DescribeParams,
-    SummaryCreateParams,
-    SummaryDeleteParams,
-    summary_task_id,
-)
+from cdnexport.api.params import DescribeParams, SummaryCreateParams, SummaryDeleteParams
 from cdnexport.api.tasks import LIST_DAYS
 from cdnexport.db import tasks
-from cdnexport.domain.task import ExportTask, ExportType, ScopeKind, TaskKind, TaskSpec, TaskStatus
+from cdnexport.domain.task import (
+    ExportTask,
+    ExportType,
+    ScopeKind,
+    TaskKind,
+    TaskSpec,
+    TaskStatus,
+    summary_task_id,
+)
 from cdnexport.domain.window import format_utc
 from cdnexport.export.naming import download_filename
 

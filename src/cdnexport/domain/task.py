@@ -39,6 +39,14 @@ class ScopeKind(enum.StrEnum):
 
 
 SLOT_SECONDS = 300
+#: PDF summary TaskIds are ``summary-<n>``: a space of their own, so that neither family's
+#: TaskId can name a task of the other.
+SUMMARY_ID_PREFIX = "summary-"
+
+
+def summary_task_id(row_id: int) -> str:
+    """The wire TaskId of a PDF summary task stored as row ``row_id``."""
+    return f"{SUMMARY_ID_PREFIX}{row_id}"
 
 
 @dataclass(frozen=True, slots=True)

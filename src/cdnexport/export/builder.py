@@ -25,6 +25,7 @@ __all__ = [
     "EXCEL_DATA_ROWS",
     "BuildStats",
     "ExportCancelled",
+    "ExportFailed",
     "ReportFacts",
     "WorkbookPlan",
     "build_workbook",
@@ -37,6 +38,10 @@ EXCEL_DATA_ROWS = 1_048_575
 
 class ExportCancelled(Exception):
     """``should_stop`` asked the build to stop; the workbook is incomplete."""
+
+
+class ExportFailed(Exception):
+    """A permanent failure whose message is meant for the customer (the task's ErrorMessage)."""
 
 
 @dataclass(frozen=True)

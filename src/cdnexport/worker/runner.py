@@ -21,11 +21,13 @@ from sqlalchemy.exc import OperationalError
 from cdnexport.db import partitions, queue
 from cdnexport.db.queue import Claim
 from cdnexport.db.schema import export_task
-from cdnexport.export.builder import ExportCancelled, WorkbookPlan, build_workbook
+from cdnexport.domain.task import TaskKind
+from cdnexport.export.builder import ExportCancelled, ExportFailed, WorkbookPlan, build_workbook
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.naming import download_filename, file_key
 from cdnexport.export.writer import WriterFactory
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
+from cdnexport.report.build import write_summary
 from cdnexport.services import Services
 from cdnexport.usage.prefetch import Prefetch
 from cdnexport.worker import scope
@@ -107,7 +109,8 @@ class Worker:
         )
         beat.start()
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._tmp_dir / f"{task.id}-{held.attempt}-{uuid.uuid4().hex[:8]}.xlsx"
+        suffix = "pdf" if task.spec.kind is TaskKind.SUMMARY else "xlsx"
+        tmp = self._tmp_dir / f"{task.id}-{held.attempt}-{uuid.uuid4().hex[:8]}.{suffix}"
         log.info("task %s attempt %s: export started", task.id, held.attempt)
         try:
             rows = self._export(held, tmp, progress, lambda: lost.is_set() or self.stop.is_set())
@@ -116,6 +119,10 @@ class Worker:
             self._store(held, tmp, rows)
         except ExportCancelled:
             self._cancelled(held, lost.is_set())
+        except ExportFailed as exc:
+            log.warning("task %s attempt %s: export refused: %s", task.id, held.attempt, exc)
+            message = str(exc)
+            self._finish(lambda conn, now: queue.fail(conn, held, now, message))
         except TRANSIENT as exc:
             log.warning("task %s attempt %s: transient failure: %s", task.id, held.attempt, exc)
             self._retry(held, f"Temporary failure ({type(exc).__name__}); the export is retried.")
@@ -132,6 +139,10 @@ class Worker:
     ) -> int:
         services = self._services
         task = held.task
+        if task.spec.kind is TaskKind.SUMMARY:
+            return write_summary(
+                services, task, tmp, lambda pct: progress.__setitem__(0, pct), should_stop
+            )
         with services.db.read() as conn:
             query, label_kind = scope.resolve(conn, task)
         watermark = services.usage.newest_sample(query.domain_ids)

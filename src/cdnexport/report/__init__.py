@@ -1,0 +1,1 @@
+"""The PDF usage summary: its figures, its words, its layout and its rendering."""
