@@ -9,8 +9,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# PDF summaries in Chinese need a CJK font (Debian's fonts-noto-cjk); the tests read PDFs back
+# with poppler-utils. Both are installed here when missing and apt-get can; without the font a
+# zh-cn summary fails with a message saying so.
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	@{ [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] && \
+		command -v pdftotext >/dev/null; } || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-cjk poppler-utils || \
+		echo "note: PDF summaries in zh-cn need fonts-noto-cjk, their tests poppler-utils"
 
 check: install
 	$(BIN)/ruff format --check src tests bench
