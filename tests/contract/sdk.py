@@ -18,8 +18,17 @@ from alibabacloud_tea_openapi.models import Config
 from aliyunsdkcdn.request.v20180510.CreateUsageDetailDataExportTaskRequest import (
     CreateUsageDetailDataExportTaskRequest,
 )
+from aliyunsdkcdn.request.v20180510.CreateUserUsageDataExportTaskRequest import (
+    CreateUserUsageDataExportTaskRequest,
+)
 from aliyunsdkcdn.request.v20180510.DeleteUsageDetailDataExportTaskRequest import (
     DeleteUsageDetailDataExportTaskRequest,
+)
+from aliyunsdkcdn.request.v20180510.DeleteUserUsageDataExportTaskRequest import (
+    DeleteUserUsageDataExportTaskRequest,
+)
+from aliyunsdkcdn.request.v20180510.DescribeUserUsageDataExportTaskRequest import (
+    DescribeUserUsageDataExportTaskRequest,
 )
 from aliyunsdkcdn.request.v20180510.DescribeUserUsageDetailDataExportTaskRequest import (
     DescribeUserUsageDetailDataExportTaskRequest,
@@ -55,6 +64,20 @@ class CdnClient(Protocol):
 
     def delete(self, task_id: str) -> Body:
         """DeleteUsageDetailDataExportTask."""
+        ...
+
+    def create_summary(self, params: Mapping[str, str]) -> Body:
+        """CreateUserUsageDataExportTask (the PDF summary) with wire-named parameters."""
+        ...
+
+    def describe_summaries(
+        self, page_size: int | None = None, page_number: int | None = None
+    ) -> Body:
+        """DescribeUserUsageDataExportTask."""
+        ...
+
+    def delete_summary(self, task_id: str) -> Body:
+        """DeleteUserUsageDataExportTask."""
         ...
 
 
@@ -107,6 +130,27 @@ class LegacyClient:
         request.set_TaskId(task_id)
         return self._call(request)
 
+    def create_summary(self, params: Mapping[str, str]) -> Body:
+        request = CreateUserUsageDataExportTaskRequest()
+        for name, value in params.items():
+            getattr(request, f"set_{name}")(value)
+        return self._call(request)
+
+    def describe_summaries(
+        self, page_size: int | None = None, page_number: int | None = None
+    ) -> Body:
+        request = DescribeUserUsageDataExportTaskRequest()
+        if page_size is not None:
+            request.set_PageSize(str(page_size))
+        if page_number is not None:
+            request.set_PageNumber(str(page_number))
+        return self._call(request)
+
+    def delete_summary(self, task_id: str) -> Body:
+        request = DeleteUserUsageDataExportTaskRequest()
+        request.set_TaskId(task_id)
+        return self._call(request)
+
 
 class TeaClient:
     """The generated ``alibabacloud_cdn20180510`` client; V3 signatures unless ``v1``."""
@@ -152,6 +196,34 @@ class TeaClient:
     def delete(self, task_id: str) -> Body:
         request = tea_models.DeleteUsageDetailDataExportTaskRequest(task_id=task_id)
         resp = self._call(self._client.delete_usage_detail_data_export_task, request)
+        body: Body = resp.body.to_map()
+        return body
+
+    def create_summary(self, params: Mapping[str, str]) -> Body:
+        request = tea_models.CreateUserUsageDataExportTaskRequest().from_map(dict(params))
+        resp = self._call(self._client.create_user_usage_data_export_task, request)
+        body: Body = resp.body.to_map()
+        return body
+
+    def describe_summaries_model(
+        self, page_size: int | None = None, page_number: int | None = None
+    ) -> Any:
+        """The typed response body model of DescribeUserUsageDataExportTask."""
+        request = tea_models.DescribeUserUsageDataExportTaskRequest(
+            page_size=None if page_size is None else str(page_size),
+            page_number=None if page_number is None else str(page_number),
+        )
+        return self._call(self._client.describe_user_usage_data_export_task, request).body
+
+    def describe_summaries(
+        self, page_size: int | None = None, page_number: int | None = None
+    ) -> Body:
+        body: Body = self.describe_summaries_model(page_size, page_number).to_map()
+        return body
+
+    def delete_summary(self, task_id: str) -> Body:
+        request = tea_models.DeleteUserUsageDataExportTaskRequest(task_id=task_id)
+        resp = self._call(self._client.delete_user_usage_data_export_task, request)
         body: Body = resp.body.to_map()
         return body
 
