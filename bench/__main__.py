@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import dataset, load, procs, scaleout, stack, writers
+from bench import dataset, load, procs, scaleout, stack, summary, writers
 from bench.dataset import MONTH_ROWS, Dataset, ExportShape, Key, shape_for
 from bench.exports import ExportRun, run_export
 from bench.load import LoadResult
@@ -27,7 +27,7 @@ from cdnexport.db.engine import Database
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 
-PHASES = ("writers", "exports", "latency", "describe")
+PHASES = ("writers", "exports", "latency", "describe", "summary")
 SIZES = (100_000, 1_000_000)
 BIG = 3_000_000
 SPEEDUP_TARGET = 10.0
@@ -51,21 +51,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="cdnexport-bench-") as tmp:
         root = Path(tmp)
-        log(f"building the data set in {root}")
-        data = dataset.build(
-            dataset.bench_settings(root / "data", "http://127.0.0.1:9"),
-            count_tenants=args.tenants,
-        )
         figures: list[Figure] = []
-        baseline: dict[int, float] = {}
-        if "writers" in phases:
-            figures += _writers(data, root, baseline)
-        if "exports" in phases:
-            figures += _exports(data, root, baseline, args.repeats, args.big)
-        if "latency" in phases:
-            figures += _latency(data, root, args.repeats)
-        if "describe" in phases:
-            figures += _describe(data, root, args.seconds, args.pairs)
+        if set(phases) - {"summary"}:
+            log(f"building the data set in {root}")
+            data = dataset.build(
+                dataset.bench_settings(root / "data", "http://127.0.0.1:9"),
+                count_tenants=args.tenants,
+            )
+            baseline: dict[int, float] = {}
+            if "writers" in phases:
+                figures += _writers(data, root, baseline)
+            if "exports" in phases:
+                figures += _exports(data, root, baseline, args.repeats, args.big)
+            if "latency" in phases:
+                figures += _latency(data, root, args.repeats)
+            if "describe" in phases:
+                figures += _describe(data, root, args.seconds, args.pairs)
+        if "summary" in phases:
+            log("PDF summary: building its accounts, then PDF and xlsx tasks")
+            figures += summary.figures(root / "summary", args.repeats)
     print(table(figures))
     met = all_passed(figures)
     print("\nall targets met" if met else "\nsome targets missed (MISS above)")

@@ -148,6 +148,15 @@ class SummaryAccumulator:
             label_count=len(self._labels),
         )
 
+    def total(self) -> Figures | None:
+        """The figures of every series summed (``result().total``) without the daily figures
+        and chart lines, for callers that need only that; None when there was no series."""
+        ordered = [sums for _, sums in sorted(self._regions.items())]
+        if not ordered:
+            return None
+        metric_sums = tuple(_sum([sums[i] for sums in ordered]) for i in range(len(ordered[0])))
+        return _figures("", None, metric_sums, self._load(metric_sums))
+
     def _load(self, values: tuple[Int64Array, ...]) -> Int64Array:
         if self._type is ExportType.FLOW:
             return values[0]

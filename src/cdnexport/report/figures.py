@@ -108,7 +108,7 @@ def gather(
             requests += sum(int(values.sum()) for values in vas)
             if on_series is not None:
                 on_series()
-        total = domain_flow.result(serials).total
+        total = domain_flow.total()
         if total is not None:
             domains.append(DomainFigures(name, total, requests))
     ranked = sorted(domains, key=lambda d: (-d.traffic.totals[0], -d.requests, d.name))

@@ -220,3 +220,17 @@ def test_chart_lines_are_the_total_and_the_largest_labels() -> None:
 def test_one_label_draws_only_the_total() -> None:
     summary = summarize([series("acct", 0, [1, 2]), series("acct", 3, [4, 4])], 2)
     assert [(label, line.tolist()) for label, line in summary.lines] == [(None, [5, 6])]
+
+
+@pytest.mark.parametrize("export_type", list(ExportType))
+def test_total_alone_equals_the_results_total(export_type: ExportType) -> None:
+    rng = random.Random(14)
+    slots = 600
+    metrics = 1 if export_type is ExportType.FLOW else 3
+    accumulator = SummaryAccumulator(export_type, slots)
+    assert accumulator.total() is None
+    for index in range(6):
+        values = [[rng.randrange(10**9) for _ in range(slots)] for _ in range(metrics)]
+        accumulator.add(series(f"d{index % 3}.example.com", index % 4, *values))
+    serials = slot_serials(JAN_1, JAN_1 + slots * 300, "Asia/Shanghai")
+    assert accumulator.total() == accumulator.result(serials).total
