@@ -33,7 +33,7 @@ MIB = 1024
 @dataclass(frozen=True, slots=True)
 class Tenant:
     key: Key
-    domains: int
+    domains: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,7 @@ def _tenant(services: Services, size: int, end: int, rng: np.random.Generator, n
         )
         with services.db.write() as conn:
             store.upsert(conn, batch)
-    return Tenant(Key(account.access_key_id, account.access_key_secret), size)
+    return Tenant(Key(account.access_key_id, account.access_key_secret), tuple(names))
 
 
 def _timed(
@@ -127,13 +127,19 @@ def pdf(endpoint: stack.Endpoint, key: Key, window: dict[str, str], pid: int) ->
     )
 
 
-def xlsx(endpoint: stack.Endpoint, key: Key, window: dict[str, str], pid: int) -> Run:
+def xlsx(
+    endpoint: stack.Endpoint, key: Key, window: dict[str, str], pid: int, domains: str = ""
+) -> Run:
+    """A flow detail export: of the whole account, or of ``domains`` one by one."""
+    params = {**window, "Type": "flow", "Language": "zh-cn"}
+    if domains:
+        params["DomainNames"] = domains
     return _timed(
         endpoint,
         key,
         "CreateUsageDetailDataExportTask",
         "DescribeUserUsageDetailDataExportTask",
-        {**window, "Type": "flow", "Language": "zh-cn"},
+        params,
         pid,
     )
 
@@ -145,6 +151,7 @@ def figures(root: Path, repeats: int) -> list[Figure]:
     env = stack.service_env(data, endpoint, worker_threads="0", poll_seconds="0.02")
     window = {"StartTime": iso(data.end - DAYS * DAY), "EndTime": iso(data.end)}
     runs: dict[str, list[Run]] = {"xlsx": [], **{f"pdf-{size}": [] for size in SIZES}}
+    big_tenant = tenants[SIZES[-1]]
     with stack.serve(env, endpoint, root) as _server, stack.worker(env, root) as worker:
         # The first summary loads Typst and the fonts; it is not a figure.
         pdf(endpoint, tenants[SIZES[0]].key, window, worker.pid)
@@ -154,6 +161,9 @@ def figures(root: Path, repeats: int) -> list[Figure]:
             for size in SIZES:
                 runs[f"pdf-{size}"].append(pdf(endpoint, tenants[size].key, window, worker.pid))
             worker.check_alive()
+        # Once: the same month as a detail of every domain (rows per domain and region).
+        names = ",".join(big_tenant.domains)
+        runs["xlsx-domains"] = [xlsx(endpoint, big, window, worker.pid, names)]
     return _judge(runs)
 
 
@@ -178,6 +188,11 @@ def _judge(runs: dict[str, list[Run]]) -> list[Figure]:
             f"PDF summary, whole account of {SIZES[-1]} domains, one month, Create → success",
             f"{big.seconds:.2f} s",
             note=f"median of {count}; {SIZES[0]} domains: {small.seconds:.2f} s",
+        ),
+        Figure(
+            f"xlsx detail export of the same {SIZES[-1]} domains one by one, one month",
+            f"{runs['xlsx-domains'][0].seconds:.2f} s",
+            note=f"{len(REGIONS) * SIZES[-1] * DAYS * 288:,} rows, 1 run",
         ),
         judged(
             "PDF summary time vs the xlsx detail export of the same scope",

@@ -25,7 +25,7 @@ from cdnexport.export.summary import (
     bandwidth_bps,
     dropped_slots,
 )
-from cdnexport.report.figures import MAINLAND, OUTSIDE, ReportFigures
+from cdnexport.report.figures import MAINLAND, OUTSIDE, REQUESTS, TRAFFIC, ReportFigures
 from cdnexport.report.words import WORDS, ReportWords
 
 #: Excel's day 0: DayFigures name days by their serial.
@@ -83,7 +83,7 @@ def build(figures: ReportFigures, facts: ReportFacts, fonts: Sequence[str]) -> R
         return local(slots[figure.peak_slot]) if figure.peak > 0 else NO_TIME
 
     provisional = is_provisional(figures, facts.watermark)
-    empty = figures.flow.total is None
+    empty = figures.regions.total is None
     data: dict[str, Any] = {
         "lang": "zh" if facts.language is Language.ZH_CN else "en",
         "fonts": list(fonts),
@@ -185,7 +185,7 @@ def _traffic_table(
     def row(name: str, figure: Figures | None) -> list[str]:
         if figure is None:
             return [name, "0", bps(0), NO_TIME, bps(0), bps(0)]
-        traffic = figure.totals[0]
+        traffic = figure.totals[TRAFFIC]
         return [
             name,
             integer(traffic),
@@ -195,8 +195,8 @@ def _traffic_table(
             bps(average_bps(traffic, figures.slots) if figures.slots else 0.0),
         ]
 
-    regions = _by_region(figures.flow)
-    areas = _by_region(figures.flow_areas)
+    regions = _by_region(figures.regions)
+    areas = _by_region(figures.areas)
     rows = [row(names[index], regions.get(index)) for index in range(len(REGIONS))]
     rows += [
         row(words.mainland, areas.get(MAINLAND)),
@@ -224,11 +224,11 @@ def _request_table(
     names = REGION_NAMES[language.value]
 
     def row(name: str, figure: Figures | None) -> list[str]:
-        totals = (0, 0, 0) if figure is None else figure.totals
+        totals = [0, 0, 0] if figure is None else [figure.totals[i] for i in REQUESTS]
         return [name, *(integer(value) for value in totals), integer(sum(totals))]
 
-    regions = _by_region(figures.vas)
-    areas = _by_region(figures.vas_areas)
+    regions = _by_region(figures.regions)
+    areas = _by_region(figures.areas)
     rows = [row(names[index], regions.get(index)) for index in range(len(REGIONS))]
     rows += [
         row(words.mainland, areas.get(MAINLAND)),
@@ -252,21 +252,20 @@ def _request_table(
 def _daily_table(
     figures: ReportFigures, words: ReportWords, zone: str, slot_time: Any
 ) -> dict[str, Any]:
-    requests = {day.day: sum(day.totals) for day in figures.vas_areas.days}
     rows = []
-    for day in figures.flow_areas.days:
+    for day in figures.areas.days:
         peaks = {region: peak for region, peak, _slot in day.region_peaks}
         peak = Figures("", None, day.totals, day.peak, day.peak_slot, 0)
         rows.append(
             [
                 (_SERIAL_EPOCH + timedelta(days=day.day)).isoformat(),
                 integer(day.slots),
-                integer(day.totals[0]),
+                integer(day.totals[TRAFFIC]),
                 bps(bandwidth_bps(day.peak)),
                 slot_time(peak),
                 bps(bandwidth_bps(peaks.get(MAINLAND, 0))),
                 bps(bandwidth_bps(peaks.get(OUTSIDE, 0))),
-                integer(requests.get(day.day, 0)),
+                integer(sum(day.totals[i] for i in REQUESTS)),
             ]
         )
     head = [
@@ -288,10 +287,10 @@ def _domain_table(
     rows = [
         [
             item.name,
-            integer(item.traffic.totals[0]),
-            bps(bandwidth_bps(item.traffic.peak)),
-            slot_time(item.traffic),
-            bps(bandwidth_bps(item.traffic.p95)),
+            integer(item.figures.totals[TRAFFIC]),
+            bps(bandwidth_bps(item.figures.peak)),
+            slot_time(item.figures),
+            bps(bandwidth_bps(item.figures.p95)),
             integer(item.requests),
         ]
         for item in figures.top_domains
@@ -316,7 +315,7 @@ def _chart(figures: ReportFigures, words: ReportWords, tz: ZoneInfo, zone: str) 
     def curve(label: str, load: np.ndarray[Any, np.dtype[np.int64]]) -> Line:
         return Line(label, (load.astype(np.float64) * scale).tolist())
 
-    overall = figures.flow_areas.total
+    overall = figures.areas.total
     assert overall is not None
     p95 = bandwidth_bps(overall.p95)
     chart = BandwidthChart(

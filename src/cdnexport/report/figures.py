@@ -2,16 +2,19 @@
 
 Every figure comes from the workbook summary's computation (``SummaryAccumulator``): totals,
 peaks with their earliest slot, the 95th-percentile rule and calendar days of the report zone.
-It is fed the same series four ways: per billing region, per area (the mainland and the seven
-other regions added slot by slot, whose sum is the overall row), and per domain for the largest
-domains. Memory is O(regions × slots) plus a few totals per domain: a domain's own per-slot
-sums are dropped once its figures are taken.
+The series carry every stored metric (``ALL_METRICS``: traffic, then the three request kinds);
+a flow accumulator takes its peaks and percentiles of the first (traffic) and keeps a total of
+each, so one accumulator gives both the bandwidth and the request figures. It is fed the same
+series three ways: per billing region, per area (the mainland, and the seven other regions
+added slot by slot, whose sum is the overall row), and per domain for the largest domains.
+Memory is O(regions × slots) plus a few totals per domain: a domain's own per-slot sums are
+dropped once its figures are taken.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,14 +24,18 @@ from cdnexport.domain.regions import REGION_ID
 from cdnexport.domain.task import ExportType
 from cdnexport.domain.window import slot_range
 from cdnexport.export.summary import Figures, Summary, SummaryAccumulator
-from cdnexport.usage.series import METRICS, Series
+from cdnexport.usage.series import ALL_METRICS, Series
 
 #: Domains listed in the report, largest traffic first.
 TOP_DOMAINS = 20
-#: Area ids as the area accumulators see them (in place of region ids).
+#: Area ids as the area accumulator sees them (in place of region ids).
 MAINLAND, OUTSIDE = 0, 1
 AREA_LABELS = ("mainland", "outside")
-_FLOW_COLUMNS = len(METRICS[ExportType.FLOW])
+#: Positions in ``Figures.totals`` and ``DayFigures.totals``.
+TRAFFIC = ALL_METRICS.index("traffic_bytes")
+REQUESTS = tuple(
+    ALL_METRICS.index(name) for name in ("static_https", "dynamic_http", "dynamic_https")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,39 +43,40 @@ class DomainFigures:
     """One domain over the window, every region added slot by slot."""
 
     name: str
-    traffic: Figures
-    requests: int
+    figures: Figures
+
+    @property
+    def requests(self) -> int:
+        return sum(self.figures.totals[index] for index in REQUESTS)
 
 
 @dataclass(frozen=True)
 class ReportFigures:
-    """``flow``/``vas`` per billing region; ``flow_areas``/``vas_areas`` per area (region id
-    0 the mainland, 1 outside it) with the overall figures as their total."""
+    """``regions`` per billing region; ``areas`` per area (region id 0 the mainland, 1 outside
+    it) with the overall figures as their total, the daily figures and the per-slot lines."""
 
     start: int
     end: int
     slots: int
     serials: npt.NDArray[np.float64]
-    flow: Summary
-    flow_areas: Summary
-    vas: Summary
-    vas_areas: Summary
+    regions: Summary
+    areas: Summary
     top_domains: tuple[DomainFigures, ...]
     domain_count: int
 
     def area_load(self, area: int) -> npt.NDArray[np.int64]:
         """Per-slot traffic of an area (zeros when it has none)."""
-        for label, load in self.flow_areas.lines:
+        for label, load in self.areas.lines:
             if label == AREA_LABELS[area]:
                 return load
-        if len(self.flow_areas.regions) == 1 and self.flow_areas.regions[0].region == area:
-            return self.flow_areas.lines[0][1]
+        if len(self.areas.regions) == 1 and self.areas.regions[0].region == area:
+            return self.areas.lines[0][1]
         return np.zeros(self.slots, dtype=np.int64)
 
     def total_load(self) -> npt.NDArray[np.int64]:
         """Per-slot traffic of the whole account."""
-        if self.flow_areas.lines:
-            return self.flow_areas.lines[0][1]
+        if self.areas.lines:
+            return self.areas.lines[0][1]
         return np.zeros(self.slots, dtype=np.int64)
 
 
@@ -77,50 +85,33 @@ def area_of(region: int) -> int:
 
 
 def gather(
-    series: Iterable[Series],
-    start: int,
-    end: int,
-    serials: npt.NDArray[np.float64],
-    *,
-    on_series: Callable[[], None] | None = None,
+    series: Iterable[Series], start: int, end: int, serials: npt.NDArray[np.float64]
 ) -> ReportFigures:
-    """The figures of per-domain series carrying every metric (``ALL_METRICS``), ordered by
-    domain as the usage store yields them. ``on_series`` is called after each series."""
+    """The figures of per-domain series carrying ``ALL_METRICS``, ordered by domain as the
+    usage store yields them."""
     slots = len(slot_range(start, end))
-    flow_regions = SummaryAccumulator(ExportType.FLOW, slots)
-    flow_areas = SummaryAccumulator(ExportType.FLOW, slots)
-    vas_regions = SummaryAccumulator(ExportType.VAS, slots)
-    vas_areas = SummaryAccumulator(ExportType.VAS, slots)
+    regions = SummaryAccumulator(ExportType.FLOW, slots)
+    areas = SummaryAccumulator(ExportType.FLOW, slots)
     domains: list[DomainFigures] = []
     for name, group in itertools.groupby(series, key=lambda item: item.label):
-        domain_flow = SummaryAccumulator(ExportType.FLOW, slots)
-        requests = 0
+        domain = SummaryAccumulator(ExportType.FLOW, slots)
         for item in group:
-            flow = item.values[:_FLOW_COLUMNS]
-            vas = item.values[_FLOW_COLUMNS:]
             area = area_of(item.region)
             # One label per accumulator keeps their per-label sums at one array each.
-            flow_regions.add(Series("", item.region, flow))
-            vas_regions.add(Series("", item.region, vas))
-            flow_areas.add(Series(AREA_LABELS[area], area, flow))
-            vas_areas.add(Series(AREA_LABELS[area], area, vas))
-            domain_flow.add(Series(name, item.region, flow))
-            requests += sum(int(values.sum()) for values in vas)
-            if on_series is not None:
-                on_series()
-        total = domain_flow.total()
+            regions.add(Series("", item.region, item.values))
+            areas.add(Series(AREA_LABELS[area], area, item.values))
+            domain.add(item)
+        total = domain.total()
         if total is not None:
-            domains.append(DomainFigures(name, total, requests))
-    ranked = sorted(domains, key=lambda d: (-d.traffic.totals[0], -d.requests, d.name))
+            domains.append(DomainFigures(name, total))
+    ranked = sorted(domains, key=lambda d: (-d.figures.totals[TRAFFIC], -d.requests, d.name))
     return ReportFigures(
         start=start,
         end=end,
         slots=slots,
         serials=serials,
-        flow=flow_regions.result(serials),
-        flow_areas=flow_areas.result(serials),
-        vas=vas_regions.result(serials),
-        vas_areas=vas_areas.result(serials),
+        regions=regions.result(serials),
+        areas=areas.result(serials),
         top_domains=tuple(ranked[:TOP_DOMAINS]),
         domain_count=len(domains),
     )
