@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 
 from cdnexport.clock import ManualClock
@@ -417,3 +418,39 @@ def test_a_crashed_summary_is_run_again_by_the_next_worker(services: Services) -
     assert Worker(services).run_once()
     [item] = items(services, account, "DescribeUserUsageDataExportTask")
     assert item["Status"] == "success"
+
+
+def test_pdf_figures_equal_the_workbook_summary_of_the_same_window(services: Services) -> None:
+    start, end = month(2026, 2)
+    account = load(services, make_samples(start, end, seed=28))
+    window = {"StartTime": iso(start), "EndTime": iso(end), "Language": "en-us"}
+    detail = rpc(services, account, "CreateUsageDetailDataExportTask", Type="flow", **window)
+    _, path = make_pdf(services, account, start, end)
+    assert Worker(services).run_once()
+    text = pdf_text(path)
+    book = openpyxl.load_workbook(
+        services.settings.exports_dir / f"{account.id}/{detail['TaskId']}.xlsx", read_only=True
+    )
+    try:
+        rows = list(book["Summary"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    compared = 0
+    for row in rows:
+        if row[0] == account.name and row[1] in NAMES:
+            label = str(row[1])
+        elif row[0] == "Total" and row[1] == "All regions":
+            label = "Overall"
+        else:
+            continue
+        traffic, peak, when, p95, average = row[2:7]
+        assert isinstance(when, datetime)
+        assert traffic_row(text, label) == Expected(
+            traffic,
+            f"{peak:,.2f}",
+            when.strftime("%Y-%m-%d %H:%M"),
+            f"{p95:,.2f}",
+            f"{average:,.2f}",
+        ), label
+        compared += 1
+    assert compared == 1 + len({region for _, _, region, *_ in make_samples(start, end, seed=28)})
