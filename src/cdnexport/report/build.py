@@ -30,8 +30,8 @@ def write_summary(
     out: Path,
     on_progress: Callable[[int], None],
     should_stop: Callable[[], bool],
-) -> int:
-    """Write the task's PDF to ``out``; returns the window's slot count. Raises ``FontMissing``
+) -> None:
+    """Write the task's PDF to ``out``. Raises ``FontMissing``
     (a permanent failure) before reading any usage when a Chinese report has no CJK font."""
     spec = task.spec
     settings = services.settings
@@ -70,4 +70,3 @@ def write_summary(
     if should_stop():
         raise ExportCancelled()
     out.write_bytes(render.render_pdf(content, fonts, generated_at))
-    return gathered.slots
