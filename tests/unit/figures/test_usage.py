@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -32,8 +33,8 @@ from cdnexport.usage.query import UsageQuery
 NAMES = {1: "a.example.com", 2: "b.example.com", 3: "c.example.com"}
 
 
-def utc(*parts: int) -> int:
-    return int(datetime(*parts, tzinfo=UTC).timestamp())  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+    return int(datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp())
 
 
 def random_rows(start: int, end: int, seed: int) -> list[tuple[int, int, int, int, int, int, int]]:
@@ -59,7 +60,7 @@ def random_rows(start: int, end: int, seed: int) -> list[tuple[int, int, int, in
 
 
 def plain_load(
-    rows: list[tuple[int, ...]], start: int, end: int, regions: set[int], columns: list[int]
+    rows: Sequence[tuple[int, ...]], start: int, end: int, regions: set[int], columns: list[int]
 ) -> list[int]:
     """Per-slot sums, written without numpy."""
     load = [0] * ((end - start) // 300)
