@@ -23,6 +23,7 @@ from cdnexport.figures.usage import (
     TRAFFIC,
     Quantity,
     cycle_percentiles,
+    largest,
     read_slots,
     requests,
     usage_figures,
@@ -218,6 +219,10 @@ def test_regions_and_domains_are_broken_down() -> None:
         domain_id = next(k for k, v in NAMES.items() if v == name)
         load = plain_load([r for r in rows if r[0] == domain_id], start, end, {0, 2, 5}, [3])
         assert (found.total, found.peak) == (sum(load), max(load))
+    top = largest(figures.domains, 2, by="peak")
+    assert [stat.peak for _, stat in top] == sorted(
+        (s.peak for _, s in figures.domains), reverse=True
+    )[:2]
     merged = read_slots(source, list(NAMES), start, end, BPS)
     assert np.array_equal(merged.load(), read.load())
 
