@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import dataset, load, procs, scaleout, stack, summary, writers
+from bench import dataset, load, procs, scaleout, stack, summary, usage_queries, writers
 from bench.dataset import MONTH_ROWS, Dataset, ExportShape, Key, shape_for
 from bench.exports import ExportRun, run_export
 from bench.load import LoadResult
@@ -27,7 +27,7 @@ from cdnexport.db.engine import Database
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 
-PHASES = ("writers", "exports", "latency", "describe", "summary")
+PHASES = ("writers", "exports", "latency", "describe", "usage", "summary")
 SIZES = (100_000, 1_000_000)
 BIG = 3_000_000
 SPEEDUP_TARGET = 10.0
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cdnexport-bench-") as tmp:
         root = Path(tmp)
         figures: list[Figure] = []
-        if set(phases) - {"summary"}:
+        if set(phases) - {"usage", "summary"}:
             log(f"building the data set in {root}")
             data = dataset.build(
                 dataset.bench_settings(root / "data", "http://127.0.0.1:9"),
@@ -67,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 figures += _latency(data, root, args.repeats)
             if "describe" in phases:
                 figures += _describe(data, root, args.seconds, args.pairs)
+        if "usage" in phases:
+            # Its own databases: 100 domains x 31 days, and a table 50x larger.
+            figures += usage_queries.figures(
+                root / "usage", scale=args.usage_scale, repeats=max(args.repeats, 5)
+            )
         if "summary" in phases:
             log("PDF summary: building its accounts, then PDF and xlsx tasks")
             figures += summary.figures(root / "summary", args.repeats)
@@ -84,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pairs", type=int, default=4, help="bare/Describe run pairs (median)")
     parser.add_argument("--tenants", type=int, default=1000, help="accounts Describe cycles")
     parser.add_argument("--no-big", dest="big", action="store_false", help="skip 3M rows")
+    parser.add_argument(
+        "--usage-scale", type=int, default=50, help="usage phase: rows of others per query row"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     return parser
 

@@ -18,13 +18,8 @@ from cdnexport.charts import BandwidthChart, Level, Line, render_svg
 from cdnexport.domain.regions import REGION_NAMES, REGIONS
 from cdnexport.domain.task import SLOT_SECONDS, Language
 from cdnexport.domain.window import slot_range
-from cdnexport.export.summary import (
-    Figures,
-    Summary,
-    average_bps,
-    bandwidth_bps,
-    dropped_slots,
-)
+from cdnexport.export.summary import Figures, Summary
+from cdnexport.figures.maths import average_bps, bandwidth_bps, dropped_slots
 from cdnexport.report.figures import MAINLAND, OUTSIDE, REQUESTS, TRAFFIC, ReportFigures
 from cdnexport.report.words import WORDS, ReportWords
 
