@@ -4,12 +4,13 @@ one; page 1 is not blank; a zh-cn task without a CJK font fails with a clear mes
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
 import subprocess
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,9 @@ from cdnexport.db import accounts, queue
 from cdnexport.db.accounts import Account
 from cdnexport.domain.regions import REGION_ID
 from cdnexport.services import Services
+from cdnexport.usage.query import UsageQuery, UsageSource
 from cdnexport.usage.samples import SampleBatch
+from cdnexport.usage.series import Series
 from cdnexport.usage.store import SqlUsageStore
 from cdnexport.web.rpc import RpcEdge
 from cdnexport.worker.runner import Worker
@@ -454,3 +457,43 @@ def test_pdf_figures_equal_the_workbook_summary_of_the_same_window(services: Ser
         ), label
         compared += 1
     assert compared == 1 + len({region for _, _, region, *_ in make_samples(start, end, seed=28)})
+
+
+@dataclass
+class DeletingSource:
+    """The real usage store, but the task is deleted through the API once reading begins."""
+
+    inner: UsageSource
+    delete: Callable[[], None]
+
+    def newest_sample(self, domain_ids: Sequence[int]) -> int | None:
+        return self.inner.newest_sample(domain_ids)
+
+    def count_series(self, query: UsageQuery) -> int:
+        return self.inner.count_series(query)
+
+    def iter_series(self, query: UsageQuery) -> Iterator[Series]:
+        self.delete()
+        yield from self.inner.iter_series(query)
+
+
+def test_a_summary_deleted_while_it_runs_leaves_no_file(services: Services) -> None:
+    start = month(2026, 5)[0]
+    account = load(services, make_samples(start, start + DAY, seed=6))
+    created = rpc(
+        services,
+        account,
+        "CreateUserUsageDataExportTask",
+        StartTime=iso(start),
+        EndTime=iso(start + DAY),
+    )
+
+    def delete() -> None:
+        answer = rpc(services, account, "DeleteUserUsageDataExportTask", TaskId=created["TaskId"])
+        assert "Code" not in answer, answer
+
+    deleting = dataclasses.replace(services, usage=DeletingSource(services.usage, delete))
+    assert Worker(deleting).run_once()
+    assert items(services, account, "DescribeUserUsageDataExportTask") == []
+    assert not [p for p in services.settings.exports_dir.rglob("*") if p.is_file()]
+    assert not list((services.settings.data_dir / "tmp").iterdir())
