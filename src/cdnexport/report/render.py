@@ -27,7 +27,10 @@ CJK_FAMILIES = (
 )
 #: A family Typst always embeds, for Latin text when no CJK font is installed.
 LATIN_FALLBACK = "Libertinus Serif"
+#: In both languages: the customer asked for Chinese, the operator may read only English.
 MISSING_CJK = (
+    "生成中文 (zh-cn) 汇总需要 CJK 字体，服务上没有安装；请运营方安装 fonts-noto-cjk 或设置 "
+    "CDNEXPORT_REPORT_FONT_DIR。英文 (en-us) 汇总不受影响。 "
     "A zh-cn summary needs a CJK font, and none is installed on the service; its operator "
     "can install one (fonts-noto-cjk) or point CDNEXPORT_REPORT_FONT_DIR at one. "
     "An en-us summary can be made meanwhile."
