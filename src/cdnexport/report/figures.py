@@ -58,7 +58,6 @@ class ReportFigures:
     start: int
     end: int
     slots: int
-    serials: npt.NDArray[np.float64]
     regions: Summary
     areas: Summary
     top_domains: tuple[DomainFigures, ...]
@@ -109,7 +108,6 @@ def gather(
         start=start,
         end=end,
         slots=slots,
-        serials=serials,
         regions=regions.result(serials),
         areas=areas.result(serials),
         top_domains=tuple(ranked[:TOP_DOMAINS]),
