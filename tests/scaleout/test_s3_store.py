@@ -14,7 +14,8 @@ from boto3.s3.transfer import TransferConfig
 
 from cdnexport.cluster import free_port
 from cdnexport.storage.base import StorageError
-from cdnexport.storage.s3 import XLSX_TYPE, S3BlobStore, attachment, s3_client
+from cdnexport.storage.media import XLSX_TYPE
+from cdnexport.storage.s3 import S3BlobStore, attachment, s3_client
 from tests.scaleout.backing import S3Server
 
 MIB = 1024 * 1024

@@ -88,6 +88,7 @@ export_task = Table(
     Column("group_name", String(128), nullable=False, default=""),
     Column("language", String(8), nullable=False),
     Column("time_zone", String(64), nullable=False),
+    Column("file_format", String(8), nullable=False, server_default="xlsx"),
     Column("client_token", String(64), nullable=True),
     Column("params_digest", String(64), nullable=False, default=""),
     Column("status", String(8), nullable=False),

@@ -23,6 +23,7 @@ from cdnexport.db.queue import Claim
 from cdnexport.db.schema import export_task
 from cdnexport.export.builder import ExportCancelled, WorkbookPlan, build_workbook
 from cdnexport.export.fastxlsx import FastXlsxWriter
+from cdnexport.export.formats import extension, open_writer
 from cdnexport.export.naming import download_filename, file_key
 from cdnexport.export.writer import WriterFactory
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
@@ -107,7 +108,8 @@ class Worker:
         )
         beat.start()
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._tmp_dir / f"{task.id}-{held.attempt}-{uuid.uuid4().hex[:8]}.xlsx"
+        suffix = extension(task.spec.file_format)
+        tmp = self._tmp_dir / f"{task.id}-{held.attempt}-{uuid.uuid4().hex[:8]}.{suffix}"
         log.info("task %s attempt %s: export started", task.id, held.attempt)
         try:
             rows = self._export(held, tmp, progress, lambda: lost.is_set() or self.stop.is_set())
@@ -149,7 +151,7 @@ class Worker:
             facts=facts,
         )
         count = services.usage.count_series(query)
-        writer = self._writer_factory(tmp)
+        writer = open_writer(task.spec.file_format, tmp, plan, self._writer_factory)
         try:
             # The next series is read while the writer renders and deflates this one.
             with Prefetch(services.usage.iter_series(query), SERIES_AHEAD, "usage-read") as ahead:
