@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 
-from cdnexport.db import partitions, queue
+from cdnexport.db import partitions, queue, webhooks
 from cdnexport.db.queue import Claim
 from cdnexport.db.schema import export_task
 from cdnexport.export.builder import ExportCancelled, WorkbookPlan, build_workbook
@@ -236,11 +236,13 @@ def _task_gone(conn: Connection, task_id: int) -> bool:
 
 
 def purge(services: Services, now: int) -> None:
-    """Delete tasks and files past retention, and expired nonces; on PostgreSQL also create the
-    coming months' usage partitions and drop those past usage retention."""
+    """Delete tasks, files and webhook events past retention, and expired nonces; on
+    PostgreSQL also create the coming months' usage partitions and drop those past usage
+    retention."""
     cutoff = now - services.settings.retention_days * 86400
     with services.db.write() as conn:
         keys = queue.purge_before(conn, cutoff)
+        webhooks.purge_before(conn, cutoff)
     for key in keys:
         services.store.delete(key)
     services.nonces.purge(now)
