@@ -9,10 +9,11 @@ import hmac
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 #: A script step: an HTTP status to answer with, or HANG (answer 200 only once released).
@@ -50,6 +51,17 @@ def verify(secret: str, header: str, body: bytes, now: float, tolerance: int = 3
         secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256
     ).hexdigest()
     return hmac.compare_digest(expected, parts["v1"]) and abs(now - int(parts["t"])) <= tolerance
+
+
+def readme_recipe() -> Callable[[str, str, bytes], bool]:
+    """The ``verified`` function exactly as the README prints it (its Webhooks section)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = readme.index("```python\nimport hashlib, hmac, time\n")
+    code = readme[start + len("```python\n") : readme.index("```", start + 3)]
+    scope: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102  (our own README's example)
+    recipe: Callable[[str, str, bytes], bool] = scope["verified"]
+    return recipe
 
 
 @contextmanager

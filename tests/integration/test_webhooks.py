@@ -31,7 +31,7 @@ from cdnexport.worker.runner import Worker
 from tests.integration.test_crash import CLI
 from tests.integration.test_file_formats import account as account
 from tests.integration.test_worker import START, BrokenWriter, create, rpc
-from tests.receiver import HANG, running_receiver, verify, wait_until
+from tests.receiver import HANG, readme_recipe, running_receiver, verify, wait_until
 from tests.support import add_account, iso, make_services
 
 
@@ -124,6 +124,9 @@ def test_events_verify_with_the_documented_recipe(
     assert not verify(hook.secret, header, request.body + b" ", time.time())
     assert not verify("whsec_other", header, request.body, time.time())
     assert not verify(hook.secret, header, request.body, time.time() + 301)
+    readme_verified = readme_recipe()
+    assert readme_verified(hook.secret, header, request.body)
+    assert not readme_verified(hook.secret, header, request.body.replace(b"success", b"failed"))
     assert request.headers["Content-Type"] == "application/json"
     event = request.event
     assert event["id"] == request.headers["X-Cdnexport-Event-Id"]
