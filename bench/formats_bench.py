@@ -91,21 +91,13 @@ def parquet_matches(path: Path, rows: int) -> bool:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each (best time)")
-    parser.add_argument("--child", nargs=3, metavar=("FORMAT", "ROWS", "PATH"))
-    args = parser.parse_args()
-    if args.child:
-        fmt, rows, path = args.child
-        print(json.dumps(child(FileFormat(fmt), int(rows), Path(path))))
-        return 0
-    big, small = args.rows, args.rows // 4
-    figures: list[Figure] = []
+def figures(big: int, repeat: int) -> list[Figure]:
+    """The figures of one run: ``big`` rows and a quarter of it, each format ``repeat`` times."""
+    small = big // 4
+    found: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="cdnexport-bench-") as tmp:
         runs: dict[tuple[FileFormat, int], dict[str, float]] = {}
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             for rows in (small, big):
                 for fmt in FORMATS:
                     path = Path(tmp) / f"{rows}.{extension(fmt)}"
@@ -116,12 +108,12 @@ def main() -> int:
                     earlier["seconds"] = min(earlier["seconds"], run["seconds"])
                     earlier["growth_mb"] = max(earlier["growth_mb"], run["growth_mb"])
         baseline = big / runs[FileFormat.XLSX, big]["seconds"]
-        figures.append(Figure(f"xlsx (fast writer), {big:,} rows", rate(baseline), note="baseline"))
+        found.append(Figure(f"xlsx (fast writer), {big:,} rows", rate(baseline), note="baseline"))
         for fmt in FORMATS:
             run, speed = runs[fmt, big], big / runs[fmt, big]["seconds"]
             size = megabytes(run["bytes"] / 1e6)
             if fmt is not FileFormat.XLSX:
-                figures.append(
+                found.append(
                     judged(
                         f"{fmt.value}, {big:,} rows",
                         speed / baseline,
@@ -131,7 +123,7 @@ def main() -> int:
                     )
                 )
             growth = run["growth_mb"] - runs[fmt, small]["growth_mb"]
-            figures.append(
+            found.append(
                 judged(
                     f"{fmt.value} peak RSS growth, {small:,} -> {big:,} rows",
                     growth,
@@ -142,11 +134,25 @@ def main() -> int:
                 )
             )
         ok = parquet_matches(Path(tmp) / f"{big}.parquet", big)
-        figures.append(
+        found.append(
             Figure("Parquet read back by pyarrow", "equal" if ok else "differs", "= series", ok)
         )
-    print(table(figures))
-    return 0 if all_passed(figures) else 1
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each (best time)")
+    parser.add_argument("--child", nargs=3, metavar=("FORMAT", "ROWS", "PATH"))
+    args = parser.parse_args()
+    if args.child:
+        fmt, rows, path = args.child
+        print(json.dumps(child(FileFormat(fmt), int(rows), Path(path))))
+        return 0
+    result = figures(args.rows, args.repeat)
+    print(table(result))
+    return 0 if all_passed(result) else 1
 
 
 if __name__ == "__main__":

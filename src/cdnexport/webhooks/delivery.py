@@ -20,9 +20,10 @@ from sqlalchemy.exc import OperationalError
 
 from cdnexport.db import webhooks
 from cdnexport.db.webhooks import DueEvent, EventStatus
-from cdnexport.domain.task import TaskStatus
+from cdnexport.domain.task import ExportTask, TaskStatus
 from cdnexport.export.naming import download_filename
 from cdnexport.services import Services
+from cdnexport.storage.base import StorageError
 from cdnexport.webhooks.payload import event_body
 from cdnexport.webhooks.sender import DeliveryError, WebhookSender
 from cdnexport.webhooks.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, signature
@@ -62,6 +63,11 @@ class Deliverer:
                 except (OperationalError, OSError):
                     log.exception("webhook delivery: database trouble, retrying")
                     busy = False
+                except Exception:
+                    # A bug must not end deliveries for the whole process; the event's claim
+                    # runs out and it is tried again.
+                    log.exception("webhook delivery failed unexpectedly")
+                    busy = False
                 if not busy:
                     self.stop.wait(self._services.settings.poll_seconds)
         finally:
@@ -82,25 +88,27 @@ class Deliverer:
             with services.db.write() as conn:
                 webhooks.settle(conn, event, EventStatus.FAILED, now, error="no webhook is set")
             return True
-        url, expires = "", 0
-        if task is not None and task.status is TaskStatus.SUCCESS and task.file_key:
-            url, expires = services.store.download_url(
-                task.file_key, download_filename(task), now, settings.download_ttl_seconds
-            )
-        body = event_body(event, task, url, expires)
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            EVENT_ID_HEADER: event.id,
-            SIGNATURE_HEADER: signature(endpoint.secret, int(services.clock.now()), body),
-        }
         started = time.monotonic()
         code: int | None = None
         try:
+            body = self._body(event, task, now)
+            headers = {
+                "Content-Type": "application/json",
+                "User-Agent": USER_AGENT,
+                EVENT_ID_HEADER: event.id,
+                SIGNATURE_HEADER: signature(endpoint.secret, int(services.clock.now()), body),
+            }
             code = sender.post(endpoint.url, headers, body)
             error = "" if 200 <= code < 300 else f"HTTP {code}"
         except DeliveryError as exc:
             error = str(exc) or type(exc).__name__
+        except (OperationalError, StorageError):
+            raise  # the outage's, not the event's: its claim runs out and it is tried again
+        except Exception:
+            # A body that cannot be built counts as a failed attempt, so the event is retried
+            # and given up after 24 hours like any other.
+            log.exception("webhook %s: the request could not be made", event.id)
+            error = "internal error"
         elapsed = round((time.monotonic() - started) * 1000)
         done = int(services.clock.now())
         with services.db.write() as conn:
@@ -116,3 +124,15 @@ class Deliverer:
         else:
             log.info("webhook %s delivered (attempt %s)", event.id, event.attempt)
         return True
+
+    def _body(self, event: DueEvent, task: ExportTask | None, now: int) -> bytes:
+        """The event's body, with a download link minted now for a task that has a file."""
+        url, expires = "", 0
+        if task is not None and task.status is TaskStatus.SUCCESS and task.file_key:
+            url, expires = self._services.store.download_url(
+                task.file_key,
+                download_filename(task),
+                now,
+                self._services.settings.download_ttl_seconds,
+            )
+        return event_body(event, task, url, expires)
