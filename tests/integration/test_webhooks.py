@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
@@ -21,6 +22,7 @@ from cdnexport.cli import app
 from cdnexport.clock import ManualClock, SystemClock
 from cdnexport.db.accounts import Account
 from cdnexport.db.schema import export_task, webhook_event
+from cdnexport.metrics import render_metrics
 from cdnexport.services import Services
 from cdnexport.storage.local import LocalBlobStore
 from cdnexport.webhooks.delivery import RETRY_WINDOW_SECONDS, Deliverer
@@ -71,6 +73,9 @@ def events(services: Services) -> list[tuple[str, str, int, int]]:
 def test_receiver_that_fails_times_out_and_recovers(
     services: Services, account: Account, clock: ManualClock
 ) -> None:
+    before_retried = (
+        REGISTRY.get_sample_value("cdnexport_webhook_attempts_total", {"outcome": "retried"}) or 0
+    )
     with running_receiver([500, HANG, 200]) as receiver:
         hook = set_webhook(services, "f", receiver.url)
         task_id = create(services, account, FileFormat="csv")
@@ -104,6 +109,13 @@ def test_receiver_that_fails_times_out_and_recovers(
         (1, 500, "HTTP 500"),
     ]
     assert {d.event_status for d in log} == {"delivered"}
+    assert (
+        REGISTRY.get_sample_value("cdnexport_webhook_attempts_total", {"outcome": "retried"})
+        == before_retried + 2
+    )
+    scraped = render_metrics(services.db, clock.now())[0].decode()
+    assert 'cdnexport_webhook_events{status="delivered"} 1.0' in scraped
+    assert "cdnexport_webhook_oldest_pending_seconds 0.0" in scraped
 
 
 def test_events_verify_with_the_documented_recipe(

@@ -18,6 +18,7 @@ from typing import Final
 
 from sqlalchemy.exc import OperationalError
 
+from cdnexport import metrics
 from cdnexport.db import webhooks
 from cdnexport.db.webhooks import DueEvent, EventStatus
 from cdnexport.domain.task import ExportTask, TaskStatus
@@ -114,11 +115,15 @@ class Deliverer:
         with services.db.write() as conn:
             webhooks.log_attempt(conn, event, endpoint.url, done, code, error, elapsed)
             if not error:
+                outcome = "delivered"
                 webhooks.settle(conn, event, EventStatus.DELIVERED, done)
             elif (later := retry_at(event, done, settings.webhook_retry_base_seconds)) is None:
+                outcome = "failed"
                 webhooks.settle(conn, event, EventStatus.FAILED, done, error=error)
             else:
+                outcome = "retried"
                 webhooks.settle(conn, event, EventStatus.PENDING, done, retry_at=later, error=error)
+        metrics.WEBHOOK_ATTEMPTS.labels(outcome).inc()
         if error:
             log.warning("webhook %s attempt %s failed: %s", event.id, event.attempt, error)
         else:
