@@ -339,3 +339,33 @@ def run_killed_worker(tmp_path: Path, services: Services) -> None:
             hook.secret, request.headers["X-Cdnexport-Signature"], request.body, time.time()
         )
     assert second.returncode == 0
+
+
+def test_the_request_goes_to_the_checked_address_under_its_name() -> None:
+    with running_receiver() as receiver:
+        port = urlsplit(receiver.url).port
+        asked: list[str] = []
+
+        def resolver(host: str, port: int) -> list[str]:
+            asked.append(host)
+            return ["127.0.0.1"]
+
+        sender = HttpSender(2.0, allow_private=True, resolver=resolver)
+        try:
+            code = sender.post(f"http://hooks.acme.test:{port}/in", {"X-A": "1"}, b"{}")
+        finally:
+            sender.close()
+        (request,) = receiver.received
+    assert code == 200 and asked == ["hooks.acme.test"]
+    assert request.headers["Host"] == f"hooks.acme.test:{port}"
+    assert request.body == b"{}"
+
+
+def test_redirects_are_not_followed() -> None:
+    with running_receiver([307]) as receiver:
+        sender = HttpSender(2.0, allow_private=True)
+        try:
+            assert sender.post(receiver.url, {}, b"{}") == 307
+        finally:
+            sender.close()
+        assert len(receiver.received) == 1
