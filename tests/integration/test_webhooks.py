@@ -20,18 +20,21 @@ from typer.testing import CliRunner
 
 from cdnexport.cli import app
 from cdnexport.clock import ManualClock, SystemClock
+from cdnexport.db import accounts
 from cdnexport.db.accounts import Account
 from cdnexport.db.schema import export_task, webhook_event
+from cdnexport.domain.regions import REGION_ID
 from cdnexport.metrics import render_metrics
 from cdnexport.services import Services
 from cdnexport.storage.local import LocalBlobStore
+from cdnexport.usage.samples import SampleBatch
+from cdnexport.usage.store import SqlUsageStore
 from cdnexport.webhooks.delivery import RETRY_WINDOW_SECONDS, Deliverer
 from cdnexport.webhooks.manage import delivery_log, set_webhook
 from cdnexport.webhooks.sender import HttpSender, MemorySender
 from cdnexport.webhooks.targets import TargetRefused
 from cdnexport.worker.runner import Worker
 from tests.integration.test_crash import CLI
-from tests.integration.test_file_formats import account as account
 from tests.integration.test_worker import START, BrokenWriter, create, rpc
 from tests.receiver import HANG, readme_recipe, running_receiver, verify, wait_until
 from tests.support import add_account, iso, make_services
@@ -55,6 +58,22 @@ def services(tmp_path: Path, clock: ManualClock) -> Iterator[Services]:
     )
     yield svc
     svc.db.dispose()
+
+
+@pytest.fixture
+def account(services: Services) -> Account:
+    """Account ``f`` with one domain and a few samples (a day's export has 288 rows)."""
+    acct = add_account(services, "f", ("x.example.com",))
+    with services.db.write() as conn:
+        ids = accounts.domain_ids(conn, acct.id, ["x.example.com"])
+        assert ids is not None
+        rows = [
+            (ids["x.example.com"], REGION_ID["CN"], START + 300 * i, 10 + i, 0, 0, 0)
+            for i in range(5)
+        ]
+        assert isinstance(services.usage, SqlUsageStore)
+        services.usage.upsert(conn, SampleBatch.from_rows(rows))
+    return acct
 
 
 def events(services: Services) -> list[tuple[str, str, int, int]]:
