@@ -16,7 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import dataset, load, procs, scaleout, stack, summary, usage_queries, writers
+from bench import (
+    dataset,
+    formats_bench,
+    load,
+    procs,
+    scaleout,
+    stack,
+    summary,
+    usage_queries,
+    writers,
+)
 from bench.dataset import MONTH_ROWS, Dataset, ExportShape, Key, shape_for
 from bench.exports import ExportRun, run_export
 from bench.load import LoadResult
@@ -27,7 +37,7 @@ from cdnexport.db.engine import Database
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 
-PHASES = ("writers", "exports", "latency", "describe", "usage", "summary")
+PHASES = ("writers", "formats", "exports", "latency", "describe", "usage", "summary")
 SIZES = (100_000, 1_000_000)
 BIG = 3_000_000
 SPEEDUP_TARGET = 10.0
@@ -52,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cdnexport-bench-") as tmp:
         root = Path(tmp)
         figures: list[Figure] = []
-        if set(phases) - {"usage", "summary"}:
+        if set(phases) - {"formats", "usage", "summary"}:
             log(f"building the data set in {root}")
             data = dataset.build(
                 dataset.bench_settings(root / "data", "http://127.0.0.1:9"),
@@ -67,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 figures += _latency(data, root, args.repeats)
             if "describe" in phases:
                 figures += _describe(data, root, args.seconds, args.pairs)
+        if "formats" in phases:
+            log("CSV and Parquet against the xlsx writer, 1,000,000 rows")
+            figures += formats_bench.figures(SIZES[-1], repeat=2)
         if "usage" in phases:
             # Its own databases: 100 domains x 31 days, and a table 50x larger.
             figures += usage_queries.figures(

@@ -13,6 +13,7 @@ from cdnexport.db.schema import export_task
 from cdnexport.domain.task import (
     ExportTask,
     ExportType,
+    FileFormat,
     Language,
     ScopeKind,
     TaskKind,
@@ -42,6 +43,7 @@ COLUMNS = (
     export_task.c.row_count,
     export_task.c.attempts,
     export_task.c.kind,
+    export_task.c.file_format,
 )
 
 
@@ -52,12 +54,14 @@ _SCOPES = {member.value: member for member in ScopeKind}
 _LANGUAGES = {member.value: member for member in Language}
 _STATUSES = {member.value: member for member in TaskStatus}
 _KINDS = {member.value: member for member in TaskKind}
+_FORMATS = {member.value: member for member in FileFormat}
 
 
 def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
     """Build the record from a row selected with ``COLUMNS``."""
     (tid, account_id, etype, start, end, scope, domains, group, lang, tz, name, status,
-     created, updated, progress, error, key, size, rows, attempts, kind) = tuple(row)  # fmt: skip
+     created, updated, progress, error, key, size, rows, attempts,
+     kind, fmt) = tuple(row)  # fmt: skip
     spec = TaskSpec(
         export_type=_EXPORT_TYPES.get(etype) or ExportType(etype),
         start=int(start),
@@ -69,6 +73,7 @@ def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
         time_zone=str(tz),
         name=str(name),
         kind=_KINDS.get(kind) or TaskKind(kind),
+        file_format=_FORMATS.get(fmt) or FileFormat(fmt),
     )
     return ExportTask(
         id=int(tid),
@@ -108,6 +113,7 @@ def insert_task(
             group_name=spec.group,
             language=spec.language.value,
             time_zone=spec.time_zone,
+            file_format=spec.file_format.value,
             client_token=client_token,
             params_digest=params_digest,
             status=TaskStatus.CREATED.value,

@@ -32,6 +32,16 @@ class TaskKind(enum.StrEnum):
     SUMMARY = "summary"
 
 
+class FileFormat(enum.StrEnum):
+    """The container of a detail export: the workbook, or the detail rows alone as CSV
+    (optionally gzipped) or Parquet."""
+
+    XLSX = "xlsx"
+    CSV = "csv"
+    CSV_GZ = "csv.gz"
+    PARQUET = "parquet"
+
+
 class ScopeKind(enum.StrEnum):
     ACCOUNT = "account"
     GROUP = "group"
@@ -62,6 +72,7 @@ class TaskSpec:
     language: Language
     time_zone: str
     name: str
+    file_format: FileFormat = FileFormat.XLSX
     kind: TaskKind = TaskKind.DETAIL
 
 

@@ -19,8 +19,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cdnexport.export.naming import content_type
 from cdnexport.storage.base import StorageError
+from cdnexport.storage.media import content_type
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
