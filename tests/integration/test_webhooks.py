@@ -190,6 +190,24 @@ def test_failed_exports_send_export_failed(services: Services, account: Account)
     assert "DownloadUrl" not in event["data"]
 
 
+def test_pdf_summaries_send_their_own_kind_and_task_id(
+    services: Services, account: Account
+) -> None:
+    memory = MemorySender()
+    services = dataclasses.replace(services, webhook_sender=lambda: memory)
+    set_webhook(services, "f", "http://127.0.0.1:1/hook")
+    window = {"StartTime": iso(START), "EndTime": iso(START + 86400), "Language": "en-us"}
+    task_id = rpc(services, account, "CreateUserUsageDataExportTask", **window)["TaskId"]
+    assert Worker(services).run_once()
+    assert Deliverer(services).deliver_one(memory)
+    event = json.loads(memory.sent[0].body)
+    assert event["type"] == "export.succeeded"
+    data = event["data"]
+    assert (data["Kind"], data["TaskId"], data["Status"]) == ("summary", task_id, "success")
+    assert task_id.startswith("summary-")
+    assert urlsplit(data["DownloadUrl"]).path.endswith(".pdf")
+
+
 def test_interrupted_too_often_is_a_failure_event(
     services: Services, account: Account, clock: ManualClock
 ) -> None:
