@@ -73,9 +73,13 @@ class Summary:
 class SummaryAccumulator:
     """Takes every series of an export once, as the builder writes it, and keeps O(slots) sums."""
 
-    def __init__(self, export_type: ExportType, slots: int) -> None:
+    def __init__(self, export_type: ExportType, slots: int, *, per_series: bool = True) -> None:
+        """``per_series`` False skips each series' own figures (``Summary.series`` is then
+        empty), for callers that want only the sums: the PDF summary, which adds every series
+        three ways."""
         self._type = export_type
         self._slots = slots
+        self._per_series = per_series
         self._series: list[Figures] = []
         self._regions: dict[int, list[Int64Array]] = {}
         self._labels: dict[str, Int64Array] = {}
@@ -83,7 +87,8 @@ class SummaryAccumulator:
     def add(self, item: Series) -> None:
         """Count one series; its metrics must already be checked against the window."""
         load = self._load(item.values)
-        self._series.append(_figures(item.label, item.region, item.values, load))
+        if self._per_series:
+            self._series.append(_figures(item.label, item.region, item.values, load))
         sums = self._regions.get(item.region)
         if sums is None:
             self._regions[item.region] = [values.copy() for values in item.values]

@@ -89,11 +89,11 @@ def gather(
     """The figures of per-domain series carrying ``ALL_METRICS``, ordered by domain as the
     usage store yields them."""
     slots = len(slot_range(start, end))
-    regions = SummaryAccumulator(ExportType.FLOW, slots)
-    areas = SummaryAccumulator(ExportType.FLOW, slots)
+    regions = SummaryAccumulator(ExportType.FLOW, slots, per_series=False)
+    areas = SummaryAccumulator(ExportType.FLOW, slots, per_series=False)
     domains: list[DomainFigures] = []
     for name, group in itertools.groupby(series, key=lambda item: item.label):
-        domain = SummaryAccumulator(ExportType.FLOW, slots)
+        domain = SummaryAccumulator(ExportType.FLOW, slots, per_series=False)
         for item in group:
             area = area_of(item.region)
             # One label per accumulator keeps their per-label sums at one array each.

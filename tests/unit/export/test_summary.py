@@ -231,3 +231,25 @@ def test_total_alone_equals_the_results_total(export_type: ExportType) -> None:
         accumulator.add(series(f"d{index % 3}.example.com", index % 4, *values))
     serials = slot_serials(JAN_1, JAN_1 + slots * 300, "Asia/Shanghai")
     assert accumulator.total() == accumulator.result(serials).total
+
+
+def test_without_per_series_figures_the_sums_are_the_same() -> None:
+    rng = random.Random(15)
+    slots = 600
+    items = [
+        series(f"d{index % 3}.example.com", index % 4, [rng.randrange(10**9) for _ in range(slots)])
+        for index in range(7)
+    ]
+    serials = slot_serials(JAN_1, JAN_1 + slots * 300, "UTC")
+    full = SummaryAccumulator(ExportType.FLOW, slots)
+    sums = SummaryAccumulator(ExportType.FLOW, slots, per_series=False)
+    for item in items:
+        full.add(item)
+        sums.add(item)
+    expected = full.result(serials)
+    got = sums.result(serials)
+    assert got.series == () and len(expected.series) == len(items)
+    assert (got.regions, got.total, got.days) == (expected.regions, expected.total, expected.days)
+    assert [(label, list(load)) for label, load in got.lines] == [
+        (label, list(load)) for label, load in expected.lines
+    ]
