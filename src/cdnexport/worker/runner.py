@@ -1,8 +1,10 @@
 """The worker loop: claim, export with a heartbeat, store, complete; and periodic upkeep.
 
-Failures are sorted into transient ones (database busy, I/O), retried with exponential backoff
-until ``max_attempts``, and permanent ones, which fail the task with a message for the customer.
-A worker killed mid-export leaves a lease that runs out; the next claim re-runs the task.
+Failures are sorted into transient ones (database busy or unreachable, Redis or the object
+store unreachable, I/O), retried with exponential backoff until ``max_attempts``, and every other
+exception, which fails the task with its kind in ``ErrorMessage`` and its trace in the log; either
+way the loop goes on. A worker killed mid-export leaves a lease that runs out; the next claim
+re-runs the task.
 """
 
 from __future__ import annotations
@@ -26,12 +28,20 @@ from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.naming import download_filename, file_key
 from cdnexport.export.writer import WriterFactory
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
+from cdnexport.outages import outage_of
 from cdnexport.services import Services
 from cdnexport.usage.prefetch import Prefetch
 from cdnexport.worker import scope
 
 log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, OSError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a failure that may pass by itself: trying again later is the right answer."""
+    return isinstance(exc, TRANSIENT) or outage_of(exc) is not None
+
+
 WRITERS: dict[str, WriterFactory] = {"fast": FastXlsxWriter, "xlsxwriter": XlsxWriterWorkbook}
 #: Series read ahead of the writer; each is one (domain, region) over the window.
 SERIES_AHEAD = 2
@@ -63,9 +73,12 @@ class Worker:
             try:
                 self.upkeep()
                 busy = self.run_once()
-            except TRANSIENT:
-                log.exception("worker %s: database or disk trouble, retrying", self.owner)
+            except Exception as exc:
                 busy = False
+                if is_transient(exc):
+                    log.warning("worker %s: %s; trying again", self.owner, _reason(exc))
+                else:
+                    log.exception("worker %s: unexpected error; the worker carries on", self.owner)
             if not busy:
                 self._services.wakeup.wait(self.stop, self._services.settings.poll_seconds)
         log.info("worker %s stopped", self.owner)
@@ -116,12 +129,15 @@ class Worker:
             self._store(held, tmp, rows)
         except ExportCancelled:
             self._cancelled(held, lost.is_set())
-        except TRANSIENT as exc:
-            log.warning("task %s attempt %s: transient failure: %s", task.id, held.attempt, exc)
-            self._retry(held, f"Temporary failure ({type(exc).__name__}); the export is retried.")
-        except Exception:
-            log.exception("task %s attempt %s: export failed", task.id, held.attempt)
-            self._finish(lambda conn, now: queue.fail(conn, held, now, "The export failed."))
+        except Exception as exc:
+            kind = type(exc).__name__
+            if is_transient(exc):
+                log.warning("task %s attempt %s: %s", task.id, held.attempt, _reason(exc))
+                self._retry(held, f"Temporary failure ({kind}); the export is retried.")
+            else:
+                log.exception("task %s attempt %s: export failed (%s)", task.id, held.attempt, kind)
+                message = f"The export failed ({kind}); the service log has the details."
+                self._finish(lambda conn, now: queue.fail(conn, held, now, message))
         finally:
             beat_stop.set()
             beat.join()
@@ -221,12 +237,21 @@ class Worker:
                     alive = queue.heartbeat(
                         conn, held, int(services.clock.now()), lease, progress[0]
                     )
-            except TRANSIENT:
-                log.warning("task %s: heartbeat failed, trying again", held.task.id)
+            except Exception as exc:
+                log.warning("task %s: heartbeat failed (%s), trying again", held.task.id, exc)
                 continue
             if not alive:
                 lost.set()
                 return
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for the log: which dependency is down, or the error's kind and text."""
+    outage = outage_of(exc)
+    if outage is not None:
+        return f"{outage} unreachable ({type(exc).__name__})"
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}"[:300]
 
 
 def _task_gone(conn: Connection, task_id: int) -> bool:
