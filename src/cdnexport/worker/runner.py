@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,9 @@ def is_transient(exc: BaseException) -> bool:
 WRITERS: dict[str, WriterFactory] = {"fast": FastXlsxWriter, "xlsxwriter": XlsxWriterWorkbook}
 #: Series read ahead of the writer; each is one (domain, region) over the window.
 SERIES_AHEAD = 2
+#: Pauses between tries of a write that an outage interrupted: doubling, up to the longest.
+_FIRST_PAUSE = 0.2
+_LONGEST_PAUSE = 1.0
 
 
 def new_worker_id() -> str:
@@ -70,17 +74,18 @@ class Worker:
         """Work until ``stop`` is set."""
         log.info("worker %s started", self.owner)
         while not self.stop.is_set():
+            pause = self._services.settings.poll_seconds
             try:
                 self.upkeep()
                 busy = self.run_once()
             except Exception as exc:
-                busy = False
+                busy, pause = False, max(pause, _LONGEST_PAUSE)
                 if is_transient(exc):
                     log.warning("worker %s: %s; trying again", self.owner, _reason(exc))
                 else:
                     log.exception("worker %s: unexpected error; the worker carries on", self.owner)
             if not busy:
-                self._services.wakeup.wait(self.stop, self._services.settings.poll_seconds)
+                self._services.wakeup.wait(self.stop, pause)
         log.info("worker %s stopped", self.owner)
 
     def upkeep(self) -> None:
@@ -185,13 +190,10 @@ class Worker:
         services = self._services
         key = file_key(held.task)
         size = services.store.put_file(key, tmp, filename=download_filename(held.task))
-        now = int(services.clock.now())
-        with services.db.write() as conn:
-            done = queue.complete(conn, held, now, key, size, rows)
-            gone = not done and _task_gone(conn, held.task.id)
+        done = self._finish(lambda conn, now: queue.complete(conn, held, now, key, size, rows))
         if done:
             log.info("task %s: success, %s rows, %s bytes", held.task.id, rows, size)
-        elif gone:
+        elif self._finish(lambda conn, _now: _task_gone(conn, held.task.id)):
             # Deleted while it ran: the file must not outlive the task.
             services.store.delete(key)
             log.info("task %s was deleted while running; file discarded", held.task.id)
@@ -217,10 +219,23 @@ class Worker:
             lambda conn, now: queue.retry_later(conn, held, now, now + round(delay), message)
         )
 
-    def _finish(self, step: Callable[..., bool]) -> None:
+    def _finish(self, step: Callable[[Connection, int], bool]) -> bool:
+        """Run one fenced write of the attempt's end, waiting through a short outage: the
+        task ends as soon as the database is back, not when its lease runs out. Gives up (and
+        leaves the task to its lease) after a lease's time, or when the worker is stopping."""
         services = self._services
-        with services.db.write() as conn:
-            step(conn, int(services.clock.now()))
+        give_up = time.monotonic() + services.settings.lease_seconds
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                with services.db.write() as conn:
+                    return step(conn, int(services.clock.now()))
+            except Exception as exc:
+                if not is_transient(exc) or time.monotonic() >= give_up or self.stop.is_set():
+                    raise
+                log.warning("worker %s: %s; trying again", self.owner, _reason(exc))
+            self.stop.wait(pause)
+            pause = min(pause * 2, _LONGEST_PAUSE)
 
     def _heartbeat(
         self,
@@ -231,15 +246,20 @@ class Worker:
         done: threading.Event,
     ) -> None:
         services = self._services
-        while not done.wait(lease / 3):
+        interval = lease / 3
+        while not done.wait(interval):
             try:
                 with services.db.write() as conn:
                     alive = queue.heartbeat(
                         conn, held, int(services.clock.now()), lease, progress[0]
                     )
             except Exception as exc:
-                log.warning("task %s: heartbeat failed (%s), trying again", held.task.id, exc)
+                # Try again soon: once the database is back the lease is renewed (the export
+                # goes on) if it is still this attempt's, or the export stops if it is not.
+                log.warning("task %s: heartbeat failed: %s", held.task.id, _reason(exc))
+                interval = min(_LONGEST_PAUSE, lease / 3)
                 continue
+            interval = lease / 3
             if not alive:
                 lost.set()
                 return
