@@ -79,7 +79,7 @@ def test_an_unknown_exception_fails_the_task_with_its_reason_and_the_loop_goes_o
     fine = queue_task(services, account.id, "fine")
 
     def factory(path: Path) -> WorkbookWriter:
-        if path.name.startswith(f"{broken}-"):
+        if path.parent.name.startswith(f"{broken}-"):
             raise Strange("a builder bug")
         return XlsxWriterWorkbook(path)
 

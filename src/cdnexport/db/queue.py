@@ -156,6 +156,21 @@ def release(conn: Connection, held: Claim, now: int) -> bool:
     return result.rowcount == 1
 
 
+def live_attempts(conn: Connection, task_ids: set[int], now: int) -> dict[int, int]:
+    """Of ``task_ids``, those an attempt holds with a lease not yet run out: id -> attempt."""
+    if not task_ids:
+        return {}
+    rows = conn.execute(
+        select(export_task.c.id, export_task.c.attempts).where(
+            export_task.c.id.in_(sorted(task_ids)),
+            export_task.c.status == _CREATED,
+            export_task.c.lease_owner.is_not(None),
+            export_task.c.lease_expires_at >= now,
+        )
+    )
+    return {int(task_id): int(attempt) for task_id, attempt in rows}
+
+
 def still_held(conn: Connection, held: Claim) -> bool:
     return conn.execute(select(export_task.c.id).where(_fence(held))).first() is not None
 

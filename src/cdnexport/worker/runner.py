@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import threading
 import time
@@ -32,7 +33,7 @@ from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 from cdnexport.outages import outage_of
 from cdnexport.services import Services
 from cdnexport.usage.prefetch import Prefetch
-from cdnexport.worker import scope
+from cdnexport.worker import leftovers, scope
 
 log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, OSError)
@@ -88,8 +89,17 @@ class Worker:
                 self._services.wakeup.wait(self.stop, pause)
         log.info("worker %s stopped", self.owner)
 
+    def sweep(self) -> int:
+        """Remove partial files of attempts that are no longer running (killed workers')."""
+        services = self._services
+        with services.db.read() as conn:
+            return leftovers.sweep(
+                conn, self._tmp_dir, int(services.clock.now()), services.settings.lease_seconds
+            )
+
     def upkeep(self) -> None:
-        """Fail tasks whose workers died too often; purge old tasks, files and nonces."""
+        """Fail tasks whose workers died too often; at start and then every purge interval,
+        remove killed attempts' files and purge old tasks, files and nonces."""
         services, settings = self._services, self._services.settings
         now = services.clock.now()
         with services.db.write() as conn:
@@ -97,6 +107,7 @@ class Worker:
         if now - self._last_purge < settings.purge_interval_seconds:
             return
         self._last_purge = now
+        self.sweep()
         purge(services, int(now))
 
     def run_once(self) -> bool:
@@ -124,8 +135,9 @@ class Worker:
             daemon=True,
         )
         beat.start()
-        self._tmp_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._tmp_dir / f"{task.id}-{held.attempt}-{uuid.uuid4().hex[:8]}.xlsx"
+        leftovers.remove_earlier(self._tmp_dir, task.id, held.attempt)
+        work = leftovers.attempt_dir(self._tmp_dir, task.id, held.attempt)
+        tmp = work / "export.xlsx"
         log.info("task %s attempt %s: export started", task.id, held.attempt)
         try:
             rows = self._export(held, tmp, progress, lambda: lost.is_set() or self.stop.is_set())
@@ -146,7 +158,7 @@ class Worker:
         finally:
             beat_stop.set()
             beat.join()
-            tmp.unlink(missing_ok=True)
+            shutil.rmtree(work, ignore_errors=True)
 
     def _export(
         self, held: Claim, tmp: Path, progress: list[int], should_stop: Callable[[], bool]
