@@ -18,6 +18,8 @@ from cdnexport.export.naming import download_filename
 
 IDEMPOTENCY_SECONDS = 86400
 LIST_DAYS = 90
+#: Tries of Delete while the task's export keeps storing its file under it (at most once).
+_DELETE_ROUNDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +197,21 @@ class DeleteResult:
 
 
 def delete_task(ctx: RequestContext, params: DeleteParams) -> DeleteResult:
-    """Remove the task and its file; a running export stops at its next heartbeat."""
-    with ctx.services.db.write() as conn:
-        task = tasks.delete_task(conn, ctx.account.id, params.task_id)
-    if task is None:
-        raise errors.InvalidTaskId()
-    if task.file_key:
-        ctx.services.store.delete(task.file_key)
-    return DeleteResult()
+    """Remove the task and its file; a running export stops at its next heartbeat.
+
+    The file goes first and the row after, so that an object store that cannot be reached
+    answers ServiceUnavailable with the task (and the way to its file) still there. A file
+    stored while this ran (the export finished meanwhile) is deleted in a second round.
+    """
+    db, store = ctx.services.db, ctx.services.store
+    for _ in range(_DELETE_ROUNDS):
+        with db.read() as conn:
+            task = tasks.get_task(conn, ctx.account.id, params.task_id)
+        if task is None:
+            raise errors.InvalidTaskId()
+        if task.file_key:
+            store.delete(task.file_key)
+        with db.write() as conn:
+            if tasks.delete_task(conn, ctx.account.id, task.id, task.file_key):
+                return DeleteResult()
+    raise errors.ServiceUnavailable()

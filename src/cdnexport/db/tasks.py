@@ -169,12 +169,18 @@ def get_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | No
     return from_row(row) if row else None
 
 
-def delete_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | None:
-    """Remove the task row; a worker running it loses its fence and discards its file."""
-    task = get_task(conn, account_id, task_id)
-    if task is not None:
-        conn.execute(delete(export_task).where(export_task.c.id == task_id))
-    return task
+def delete_task(conn: Connection, account_id: int, task_id: int, file_key: str) -> bool:
+    """Remove the task row if its file is still ``file_key`` (the one already deleted from the
+    object store); False when the row is gone or its worker stored a file meanwhile. A worker
+    running it loses its fence and discards its file."""
+    result = conn.execute(
+        delete(export_task).where(
+            export_task.c.id == task_id,
+            export_task.c.account_id == account_id,
+            export_task.c.file_key == file_key,
+        )
+    )
+    return result.rowcount == 1
 
 
 _NAMES = ", ".join(column.name for column in COLUMNS)

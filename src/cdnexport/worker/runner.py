@@ -294,13 +294,17 @@ def purge(services: Services, now: int) -> None:
     """Delete tasks and files past retention, and expired nonces; on PostgreSQL also create the
     coming months' usage partitions and drop those past usage retention."""
     cutoff = now - services.settings.retention_days * 86400
-    with services.db.write() as conn:
+    with services.db.read() as conn:
         keys = queue.purge_before(conn, cutoff)
+    # Files first: an object store that fails leaves the rows, and so the way to the files,
+    # for the next purge.
     for key in keys:
         services.store.delete(key)
+    with services.db.write() as conn:
+        purged = queue.purge_rows(conn, cutoff, keys)
     services.nonces.purge(now)
-    if keys:
-        log.info("purged %s tasks older than %s days", len(keys), services.settings.retention_days)
+    if purged:
+        log.info("purged %s tasks older than %s days", purged, services.settings.retention_days)
     if not services.db.is_sqlite:
         keep_after = now - services.settings.usage_retention_days * 86400
         with services.db.write() as conn:
