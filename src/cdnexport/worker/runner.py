@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 
+from cdnexport import metrics
 from cdnexport.db import partitions, queue
 from cdnexport.db.queue import Claim
 from cdnexport.db.schema import export_task
@@ -139,11 +140,14 @@ class Worker:
         work = leftovers.attempt_dir(self._tmp_dir, task.id, held.attempt)
         tmp = work / "export.xlsx"
         log.info("task %s attempt %s: export started", task.id, held.attempt)
+        started = time.monotonic()
         try:
             rows = self._export(held, tmp, progress, lambda: lost.is_set() or self.stop.is_set())
             beat_stop.set()
             beat.join()
-            self._store(held, tmp, rows)
+            if self._store(held, tmp, rows):
+                metrics.EXPORT_ROWS.inc(rows)
+                metrics.EXPORT_SECONDS.observe(time.monotonic() - started)
         except ExportCancelled:
             self._cancelled(held, lost.is_set())
         except Exception as exc:
@@ -198,7 +202,7 @@ class Worker:
             writer.close()
         return stats.rows
 
-    def _store(self, held: Claim, tmp: Path, rows: int) -> None:
+    def _store(self, held: Claim, tmp: Path, rows: int) -> bool:
         services = self._services
         key = file_key(held.task)
         size = services.store.put_file(key, tmp, filename=download_filename(held.task))
@@ -213,6 +217,7 @@ class Worker:
             log.warning(
                 "task %s: lease lost before completion; another worker owns it", held.task.id
             )
+        return done
 
     def _cancelled(self, held: Claim, lost: bool) -> None:
         if lost:
@@ -275,6 +280,7 @@ class Worker:
             if not alive:
                 lost.set()
                 return
+            metrics.HEARTBEATS.inc()
 
 
 def _reason(exc: BaseException) -> str:
