@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
 from cdnexport.clock import ManualClock
-from cdnexport.db import tasks
+from cdnexport.db import migrate, tasks
 from cdnexport.db.accounts import Account
 from cdnexport.db.engine import Database
 from cdnexport.db.schema import export_task
@@ -145,3 +147,29 @@ def _wait_for_a_lock_wait(db: Database, timeout: float = 10.0) -> None:
                 return
             time.sleep(0.02)
     raise AssertionError("the Create never waited on the unique index")
+
+
+def test_the_migration_keeps_raced_duplicates_but_only_the_newest_keeps_its_token(
+    db_url: str,
+) -> None:
+    """Tasks a race doubled before the unique index existed stay, without blocking it."""
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    (unique,) = [
+        rev for rev in script.walk_revisions() if rev.path.endswith("client_token_unique.py")
+    ]
+    assert isinstance(unique.down_revision, str)
+    database = Database(db_url)
+    config = migrate.alembic_config()
+    try:
+        with database.write() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, unique.down_revision)
+            conn.execute(text("INSERT INTO account VALUES (1, 'a', 'AK', 'S', true, 0)"))
+            for _ in range(3):
+                tasks.insert_task(conn, 1, flow_spec(NOW), NOW, "raced", "d")
+        migrate.upgrade(database)
+        with database.read() as conn:
+            rows = conn.execute(text("SELECT id, client_token FROM export_task ORDER BY id")).all()
+        assert [(int(i), t) for i, t in rows] == [(1, None), (2, None), (3, "raced")]
+    finally:
+        database.dispose()
