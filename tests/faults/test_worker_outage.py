@@ -1,9 +1,10 @@
-"""A worker keeps its own task through a short PostgreSQL outage (a proxy between it and the
-database is cut for 5 s): the task ends as soon as the database is back, in the same attempt,
-not when its 30 s lease runs out."""
+"""A worker keeps its own task alive: through a short PostgreSQL outage (a proxy between it and
+the database is cut for 5 s) the task ends as soon as the database is back, in the same attempt,
+not when its 30 s lease runs out; and an upload longer than the lease keeps the lease."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -13,11 +14,13 @@ from typing import Any
 import pytest
 
 from cdnexport.clock import SystemClock
-from cdnexport.db import tasks
+from cdnexport.db import queue, tasks
+from cdnexport.db.engine import Database
 from cdnexport.domain.task import ExportTask, TaskStatus
 from cdnexport.export.writer import ColumnSpec, WorkbookWriter
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 from cdnexport.services import Services
+from cdnexport.storage.base import BlobStore
 from cdnexport.worker.runner import Worker
 from tests.faults.proxy import TcpProxy, proxy_for
 from tests.support import add_account, flow_spec, make_services, migrated_database
@@ -101,3 +104,49 @@ def test_the_task_ends_when_the_database_is_back_not_when_its_lease_runs_out(
     assert task.status is TaskStatus.SUCCESS, task
     assert task.attempts == 1  # the same attempt finished it: no claim after a lost lease
     assert thread.is_alive() is False
+
+
+class SlowUploads:
+    """A store whose uploads take ``seconds``: longer than the lease."""
+
+    def __init__(self, inner: BlobStore, seconds: float, uploading: threading.Event) -> None:
+        self.inner, self.seconds, self.uploading = inner, seconds, uploading
+
+    def put_file(self, key: str, source: Path, *, filename: str = "") -> int:
+        self.uploading.set()
+        time.sleep(self.seconds)
+        return self.inner.put_file(key, source, filename=filename)
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(key)
+
+    def exists(self, key: str) -> bool:
+        return self.inner.exists(key)
+
+    def download_url(self, key: str, filename: str, now: int, ttl: int) -> tuple[str, int]:
+        return self.inner.download_url(key, filename, now, ttl)
+
+
+def test_the_lease_is_kept_through_an_upload_longer_than_it(db: Database, tmp_path: Path) -> None:
+    base = make_services(tmp_path, SystemClock(), database_url=db.url, lease_seconds=2)
+    uploading = threading.Event()
+    services = dataclasses.replace(base, store=SlowUploads(base.store, 4.0, uploading))
+    account = add_account(services, "slow")
+    now = int(time.time())
+    with services.db.write() as conn:
+        task_id = tasks.insert_task(conn, account.id, flow_spec(now), now)
+    worker = Worker(services)
+    thread = threading.Thread(target=worker.run_once, daemon=True)
+    thread.start()
+    try:
+        assert uploading.wait(30)
+        time.sleep(3)  # past the 2 s lease the claim took
+        with services.db.write() as conn:
+            intruder = queue.claim(conn, "intruder", int(time.time()), 2, 5)
+        assert intruder is None  # the lease was renewed while the upload ran
+        thread.join(30)
+        task = read_task(services, account.id, task_id)
+    finally:
+        thread.join(30)
+        base.db.dispose()
+    assert (task.status, task.attempts) == (TaskStatus.SUCCESS, 1)

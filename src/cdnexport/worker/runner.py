@@ -143,8 +143,8 @@ class Worker:
         started = time.monotonic()
         try:
             rows = self._export(held, tmp, progress, lambda: lost.is_set() or self.stop.is_set())
-            beat_stop.set()
-            beat.join()
+            # The heartbeat goes on through the upload and the closing write: a long upload or
+            # a short outage does not let the lease run out under a live attempt.
             if self._store(held, tmp, rows):
                 metrics.EXPORT_ROWS.inc(rows)
                 metrics.EXPORT_SECONDS.observe(time.monotonic() - started)
