@@ -18,7 +18,7 @@ from cdnexport.export.naming import download_filename
 
 IDEMPOTENCY_SECONDS = 86400
 LIST_DAYS = 90
-#: Tries of Delete while the task's export keeps storing its file under it (at most once).
+#: Rounds of Delete: a second one is needed when the export stored its file meanwhile.
 _DELETE_ROUNDS = 3
 
 
