@@ -136,4 +136,7 @@ def test_an_error_in_upkeep_is_logged_and_the_loop_goes_on(
         assert thread.is_alive()
     assert store.calls == 1
     assert done.status is TaskStatus.SUCCESS
+    with services.db.read() as conn:
+        # Its file could not be deleted, so its row (the way to the file) is kept for later.
+        assert tasks.get_task(conn, account.id, old) is not None
     assert any("carries on" in r.getMessage() and r.exc_info for r in caplog.records)

@@ -51,6 +51,8 @@ SERIES_AHEAD = 2
 #: Pauses between tries of a write that an outage interrupted: doubling, up to the longest.
 _FIRST_PAUSE = 0.2
 _LONGEST_PAUSE = 1.0
+#: Files deleted before their tasks' rows are, per statement of the retention purge.
+_PURGE_SLICE = 500
 
 
 def new_worker_id() -> str:
@@ -303,11 +305,14 @@ def purge(services: Services, now: int) -> None:
     with services.db.read() as conn:
         keys = queue.purge_before(conn, cutoff)
     # Files first: an object store that fails leaves the rows, and so the way to the files,
-    # for the next purge.
-    for key in keys:
-        services.store.delete(key)
-    with services.db.write() as conn:
-        purged = queue.purge_rows(conn, cutoff, keys)
+    # for the next purge. In slices, so that one statement names a bounded number of keys.
+    purged = 0
+    for first in range(0, max(len(keys), 1), _PURGE_SLICE):
+        deleted = keys[first : first + _PURGE_SLICE]
+        for key in deleted:
+            services.store.delete(key)
+        with services.db.write() as conn:
+            purged += queue.purge_rows(conn, cutoff, deleted)
     services.nonces.purge(now)
     if purged:
         log.info("purged %s tasks older than %s days", purged, services.settings.retention_days)
