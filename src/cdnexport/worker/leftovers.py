@@ -17,8 +17,9 @@ from sqlalchemy import Connection
 from cdnexport.db import queue
 
 log = logging.getLogger(__name__)
-# "<task id>-<attempt>-<random>": what ``attempt_dir`` names.
-_NAME: Final = re.compile(r"(\d+)-(\d+)-[0-9a-f]+")
+# "<task id>-<attempt>-<random>": what ``attempt_dir`` names (older versions wrote files so
+# named, with the file's extension).
+_NAME: Final = re.compile(r"(\d+)-(\d+)-[0-9a-f]+(?:\.[a-z]+)*")
 
 
 def attempt_dir(tmp_dir: Path, task_id: int, attempt: int) -> Path:
@@ -61,7 +62,7 @@ def remove_earlier(tmp_dir: Path, task_id: int, attempt: int) -> None:
 
 
 def _parse(name: str) -> tuple[int, int] | None:
-    found = _NAME.fullmatch(name.removesuffix(".xlsx"))
+    found = _NAME.fullmatch(name)
     return (int(found[1]), int(found[2])) if found else None
 
 

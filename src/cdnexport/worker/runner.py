@@ -23,11 +23,12 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 
 from cdnexport import metrics
-from cdnexport.db import partitions, queue
+from cdnexport.db import partitions, queue, webhooks
 from cdnexport.db.queue import Claim
 from cdnexport.db.schema import export_task
 from cdnexport.export.builder import ExportCancelled, WorkbookPlan, build_workbook
 from cdnexport.export.fastxlsx import FastXlsxWriter
+from cdnexport.export.formats import extension, open_writer
 from cdnexport.export.naming import download_filename, file_key
 from cdnexport.export.writer import WriterFactory
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
@@ -140,7 +141,7 @@ class Worker:
         beat.start()
         leftovers.remove_earlier(self._tmp_dir, task.id, held.attempt)
         work = leftovers.attempt_dir(self._tmp_dir, task.id, held.attempt)
-        tmp = work / "export.xlsx"
+        tmp = work / f"export.{extension(task.spec.file_format)}"
         log.info("task %s attempt %s: export started", task.id, held.attempt)
         started = time.monotonic()
         try:
@@ -188,7 +189,7 @@ class Worker:
             facts=facts,
         )
         count = services.usage.count_series(query)
-        writer = self._writer_factory(tmp)
+        writer = open_writer(task.spec.file_format, tmp, plan, self._writer_factory)
         try:
             # The next series is read while the writer renders and deflates this one.
             with Prefetch(services.usage.iter_series(query), SERIES_AHEAD, "usage-read") as ahead:
@@ -299,8 +300,9 @@ def _task_gone(conn: Connection, task_id: int) -> bool:
 
 
 def purge(services: Services, now: int) -> None:
-    """Delete tasks and files past retention, and expired nonces; on PostgreSQL also create the
-    coming months' usage partitions and drop those past usage retention."""
+    """Delete tasks, files and webhook events past retention, and expired nonces; on
+    PostgreSQL also create the coming months' usage partitions and drop those past usage
+    retention."""
     cutoff = now - services.settings.retention_days * 86400
     with services.db.read() as conn:
         keys = queue.purge_before(conn, cutoff)
@@ -313,6 +315,8 @@ def purge(services: Services, now: int) -> None:
             services.store.delete(key)
         with services.db.write() as conn:
             purged += queue.purge_rows(conn, cutoff, deleted)
+    with services.db.write() as conn:
+        webhooks.purge_before(conn, cutoff)
     services.nonces.purge(now)
     if purged:
         log.info("purged %s tasks older than %s days", purged, services.settings.retention_days)
