@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cdnexport import errors
 from cdnexport.api.context import RequestContext
 from cdnexport.api.params import DescribeParams, SummaryCreateParams, SummaryDeleteParams
-from cdnexport.api.tasks import LIST_DAYS
+from cdnexport.api.tasks import LIST_DAYS, remove_task
 from cdnexport.db import tasks
 from cdnexport.domain.task import (
     ExportTask,
@@ -147,11 +147,7 @@ class SummaryDeleteResult:
 
 
 def delete_summary(ctx: RequestContext, params: SummaryDeleteParams) -> SummaryDeleteResult:
-    """Remove the PDF task and its file; a running one stops at its next heartbeat."""
-    with ctx.services.db.write() as conn:
-        task = tasks.delete_task(conn, ctx.account.id, params.task_id, TaskKind.SUMMARY)
-    if task is None:
-        raise errors.InvalidTaskId()
-    if task.file_key:
-        ctx.services.store.delete(task.file_key)
+    """Remove the PDF task and its file (as the detail Delete does, file first); a running one
+    stops at its next heartbeat."""
+    remove_task(ctx, params.task_id, TaskKind.SUMMARY)
     return SummaryDeleteResult()
