@@ -23,13 +23,14 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from cdnexport import errors
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.services import Services
 from cdnexport.storage.local import InvalidLink, LocalBlobStore
+from cdnexport.web.console import create_console
 from cdnexport.web.rpc import RpcEdge, RpcResponse
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ def create_app(
             Route("/download/{key:path}", download, methods=["GET", "HEAD"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Mount("/console", app=create_console(services)),
         ],
         lifespan=lifespan,
     )
