@@ -16,7 +16,7 @@ ORIGIN = "http://testserver"
 def csrf_of(html: str) -> str:
     """The first CSRF token of a page (the page's forms all carry the same one, bar the
     language switch, which carries the pre-session token)."""
-    found = _CSRF.findall(html)
+    found: list[str] = _CSRF.findall(html)
     assert found, "no form with a CSRF token on the page"
     return found[-1]
 

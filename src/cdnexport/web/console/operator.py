@@ -22,6 +22,8 @@ from cdnexport.web.console.base import ConsoleBase, Forbidden, forbidden_page
 from cdnexport.web.console.pages import console_root
 
 MAX_NAME = 128
+#: What a form post came to: a response to send as it is, or the page's extra context.
+Outcome = tuple[Response | None, dict[str, Any] | None, Session | None]
 
 
 class OperatorConsole(ConsoleBase):
@@ -103,7 +105,7 @@ class OperatorConsole(ConsoleBase):
 
     async def _act(
         self, request: Request, change: Callable[[Session, Any], dict[str, Any] | None], back: str
-    ) -> tuple[Response | None, dict[str, Any] | None, Session | None]:
+    ) -> Outcome:
         """Check the session and CSRF token, then run ``change(session, form)`` in a thread."""
         session = await self.session(request)
         if session is None:
@@ -129,7 +131,7 @@ class OperatorConsole(ConsoleBase):
     async def accounts_page(self, request: Request) -> Response:
         return await self._view(request, "operator_accounts.html", self._accounts, "accounts")
 
-    async def _accounts_after(self, request: Request, outcome: tuple[Any, ...]) -> Response:
+    async def _accounts_after(self, request: Request, outcome: Outcome) -> Response:
         response, extra, session = outcome
         if response is not None:
             return response
@@ -185,7 +187,7 @@ class OperatorConsole(ConsoleBase):
     async def domains_page(self, request: Request) -> Response:
         return await self._view(request, "operator_domains.html", self._domains, "domains")
 
-    async def _domains_after(self, request: Request, outcome: tuple[Any, ...]) -> Response:
+    async def _domains_after(self, request: Request, outcome: Outcome) -> Response:
         response, extra, session = outcome
         if response is not None:
             return response
