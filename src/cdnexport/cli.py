@@ -257,6 +257,9 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the API and downloads, with export workers (N API processes with --processes)."""
+    from cdnexport import metrics_dir
+
+    metrics_dir.prepare()  # before the import below brings in prometheus_client
     from cdnexport.web.serve import ServeError
     from cdnexport.web.serve import serve as run_server
 

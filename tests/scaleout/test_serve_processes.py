@@ -49,6 +49,23 @@ def wait_until(check: Any, what: str) -> None:
         time.sleep(0.1)
 
 
+DESCRIBE_OK = 'action="DescribeUserUsageDetailDataExportTask",code="OK"'
+CREATE_OK = 'action="CreateUsageDetailDataExportTask",code="OK"'
+
+
+def scraped(url: str) -> dict[tuple[str, str], float]:
+    """``/metrics`` as {(name, labels): value}, labels as written between the braces."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=5) as resp:  # noqa: S310
+        text = resp.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name_labels, value = line.rsplit(" ", 1)
+            name, _, labels = name_labels.partition("{")
+            samples[(name, labels.rstrip("}"))] = float(value)
+    return samples
+
+
 def test_several_processes_without_redis_are_refused(tmp_path: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CDNEXPORT_")},
@@ -104,10 +121,28 @@ def test_two_api_processes_and_a_supervisor_worker(
             item = next(i for i in listed if i["TaskId"] == task_id)
             return bool(item["Status"] != "created")
 
-        wait_until(finished, "the export never finished")
+        describes = 0
+
+        def counted_finished() -> bool:
+            nonlocal describes
+            describes += 1
+            return finished()
+
+        wait_until(counted_finished, "the export never finished")
         assert item["Status"] == "success", item
         with urllib.request.urlopen(item["DownloadUrl"], timeout=30) as resp:  # noqa: S310
             assert resp.read(2) == b"PK"
+        # Whichever process answers the scrape, it counts the calls of both and the
+        # supervisor's worker.
+        for _ in range(6):
+            scrape = scraped(url)
+            assert scrape[("cdnexport_requests_total", DESCRIBE_OK)] == describes
+            assert scrape[("cdnexport_requests_total", CREATE_OK)] == 1
+            assert scrape[("cdnexport_export_rows_total", "")] == int(item["RowCount"])
+            assert scrape[("cdnexport_export_seconds_count", "")] == 1
+            assert scrape[("cdnexport_tasks", 'status="success"')] == 1
+        with urllib.request.urlopen(f"{url}/readyz", timeout=5) as resp:  # noqa: S310
+            assert resp.read() == b"ready"
         children = spawned_children(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,7 +27,8 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from cdnexport import errors
+from cdnexport import errors, metrics
+from cdnexport.api.table import ACTIONS
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.services import Services
 from cdnexport.storage.local import InvalidLink, LocalBlobStore
@@ -49,6 +51,7 @@ class RpcEndpoint:
         self._limiter: anyio.CapacityLimiter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         request = Request(scope, receive)
         method = request.method
         headers = dict(request.headers.items())  # names in lower case
@@ -77,6 +80,9 @@ class RpcEndpoint:
         if method == "HEAD":
             response.headers["content-length"] = str(len(result.body))
         await response(scope, receive, send)
+        # A name the client made up is not a label: it would grow the metrics without bound.
+        action = result.action if result.action in ACTIONS else ""
+        metrics.observe_call(action, result.code, time.perf_counter() - started)
 
     async def _body(self, request: Request, query_bytes: int, declared: str) -> bytes | None:
         """The body, or None when it and the query together pass the limit (checked on the
@@ -106,8 +112,8 @@ def _unreachable(services: Services) -> list[str]:
 def create_app(
     services: Services, *, background: Lifespan | None = None, freeze_heap: bool = False
 ) -> Starlette:
-    """The RPC endpoint at ``/``, download links at ``/download/...``, liveness at ``/healthz``
-    and readiness (the database and Redis answer) at ``/readyz``.
+    """The RPC endpoint at ``/``, download links at ``/download/...``, liveness at ``/healthz``,
+    readiness (the database and Redis answer) at ``/readyz`` and Prometheus' ``/metrics``.
 
     ``background`` is an optional lifespan (e.g. in-process export workers) run with the app.
     ``freeze_heap`` (for a server process, not tests) hides what exists once the app has
@@ -145,6 +151,13 @@ def create_app(
         """Liveness: the process answers."""
         return PlainTextResponse("ok")
 
+    async def metrics_page(_request: Request) -> Response:
+        """The Prometheus scrape: every process's counters, and the queue as stored."""
+        body, content_type = await anyio.to_thread.run_sync(
+            metrics.render_metrics, services.db, services.clock.now()
+        )
+        return Response(body, media_type=content_type, headers={"cache-control": "no-store"})
+
     async def readyz(_request: Request) -> Response:
         """Readiness: every dependency answers (503, naming the ones that do not)."""
         down = await anyio.to_thread.run_sync(_unreachable, services)
@@ -170,6 +183,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Mount("/console", app=create_console(services)),
+            Route("/metrics", metrics_page, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

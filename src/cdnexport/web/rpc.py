@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cdnexport import errors, logs
+from cdnexport import errors, logs, metrics
 from cdnexport.api.context import RequestContext
 from cdnexport.api.table import ACTIONS, API_VERSION
 from cdnexport.db import accounts
@@ -83,6 +83,7 @@ class RpcEdge:
                     "request %s (%s): %s unavailable: %s",
                     request_id, action or "?", dependency, _first_line(exc),
                 )  # fmt: skip
+                metrics.OUTAGES.labels(dependency).inc()
                 return self.error(errors.ServiceUnavailable(), request_id, error_fmt, action)
             log.exception("request %s (%s) failed", request_id, action or "?")
             return self.error(errors.InternalError(), request_id, error_fmt, action)

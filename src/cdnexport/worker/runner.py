@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 
+from cdnexport import metrics
 from cdnexport.db import partitions, queue
 from cdnexport.db.queue import Claim
 from cdnexport.db.schema import export_task
@@ -109,11 +111,14 @@ class Worker:
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp_dir / f"{task.id}-{held.attempt}-{uuid.uuid4().hex[:8]}.xlsx"
         log.info("task %s attempt %s: export started", task.id, held.attempt)
+        started = time.monotonic()
         try:
             rows = self._export(held, tmp, progress, lambda: lost.is_set() or self.stop.is_set())
             beat_stop.set()
             beat.join()
-            self._store(held, tmp, rows)
+            if self._store(held, tmp, rows):
+                metrics.EXPORT_ROWS.inc(rows)
+                metrics.EXPORT_SECONDS.observe(time.monotonic() - started)
         except ExportCancelled:
             self._cancelled(held, lost.is_set())
         except TRANSIENT as exc:
@@ -165,7 +170,7 @@ class Worker:
             writer.close()
         return stats.rows
 
-    def _store(self, held: Claim, tmp: Path, rows: int) -> None:
+    def _store(self, held: Claim, tmp: Path, rows: int) -> bool:
         services = self._services
         key = file_key(held.task)
         size = services.store.put_file(key, tmp, filename=download_filename(held.task))
@@ -175,6 +180,7 @@ class Worker:
             gone = not done and _task_gone(conn, held.task.id)
         if done:
             log.info("task %s: success, %s rows, %s bytes", held.task.id, rows, size)
+
         elif gone:
             # Deleted while it ran: the file must not outlive the task.
             services.store.delete(key)
@@ -183,6 +189,7 @@ class Worker:
             log.warning(
                 "task %s: lease lost before completion; another worker owns it", held.task.id
             )
+        return done
 
     def _cancelled(self, held: Claim, lost: bool) -> None:
         if lost:
@@ -227,6 +234,7 @@ class Worker:
             if not alive:
                 lost.set()
                 return
+            metrics.HEARTBEATS.inc()
 
 
 def _task_gone(conn: Connection, task_id: int) -> bool:
