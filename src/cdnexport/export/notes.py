@@ -10,9 +10,9 @@ from typing import Final
 from cdnexport.domain.task import ExportType, Language
 from cdnexport.export import layout
 from cdnexport.export.plan import WorkbookPlan
-from cdnexport.export.summary import dropped_slots
 from cdnexport.export.summary_words import WORDS
 from cdnexport.export.writer import CellStyle, FreeSheet, SheetCell, SheetRow
+from cdnexport.figures.maths import dropped_slots
 
 _WIDTHS: Final = (34.0, 12.0, 110.0)
 #: Points per line of wrapped text, and the share of a column's width that text fills.

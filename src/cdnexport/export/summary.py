@@ -3,6 +3,9 @@ peaks and 95th percentiles, per-slot totals per region and per label, and daily 
 
 Everything is kept in integers (bytes, requests) until a figure is shown, so that the summary
 agrees with the detail sheets to the byte.
+
+The arithmetic (peaks, 95th percentile, bandwidth) is ``cdnexport.figures.maths``, shared with
+the usage queries, so a workbook and an API answer of the same window agree.
 """
 
 from __future__ import annotations
@@ -13,35 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from cdnexport.domain.task import SLOT_SECONDS, ExportType
+from cdnexport.domain.task import ExportType
+from cdnexport.figures.maths import peak_at, percentile95
 from cdnexport.usage.series import Int64Array, Series
 
 #: The largest labels drawn in the chart next to the scope's total.
 CHART_LABELS = 5
-
-
-def bandwidth_bps(traffic_bytes: int) -> float:
-    """The bandwidth of one slot, with the float operations of the detail sheet's column."""
-    return float(traffic_bytes) * 8.0 / SLOT_SECONDS
-
-
-def average_bps(traffic_bytes: int, slots: int) -> float:
-    """Total traffic spread evenly over the window: bytes × 8 / (300 × slots), rounded once."""
-    return traffic_bytes * 8 / (SLOT_SECONDS * slots)
-
-
-def dropped_slots(slots: int) -> int:
-    """How many of the highest slots the 95th-percentile rule drops: floor(slots × 0.05)."""
-    return slots // 20
-
-
-def percentile95(values: Int64Array) -> int:
-    """The highest value left after dropping the ``dropped_slots`` highest; zeros count."""
-    count = len(values)
-    if count == 0:
-        raise ValueError("the 95th percentile of no slots is undefined")
-    rank = count - 1 - dropped_slots(count)
-    return int(np.partition(values, rank)[rank])
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +143,12 @@ def _sum(arrays: Sequence[Int64Array]) -> Int64Array:
 def _figures(
     label: str, region: int | None, values: tuple[Int64Array, ...], load: Int64Array
 ) -> Figures:
-    peak_slot = int(np.argmax(load)) if len(load) else 0
+    peak, peak_slot = peak_at(load)
     return Figures(
         label=label,
         region=region,
         totals=tuple(int(metric.sum()) for metric in values),
-        peak=int(load[peak_slot]) if len(load) else 0,
+        peak=peak,
         peak_slot=peak_slot,
         p95=percentile95(load) if len(load) else 0,
     )
@@ -201,6 +181,5 @@ def _days(
 
 def _peak(load: Int64Array, slots: npt.NDArray[np.intp]) -> tuple[int, int]:
     """The highest value among ``slots`` (in time order) and the earliest slot holding it."""
-    values = load[slots]
-    where = int(np.argmax(values))
-    return int(values[where]), int(slots[where])
+    value, where = peak_at(load[slots])
+    return value, int(slots[where])

@@ -16,14 +16,7 @@ from cdnexport.domain.task import SLOT_SECONDS, ExportType, ScopeKind
 from cdnexport.domain.window import slot_range
 from cdnexport.export import layout
 from cdnexport.export.plan import ReportFacts, WorkbookPlan
-from cdnexport.export.summary import (
-    DayFigures,
-    Figures,
-    Summary,
-    average_bps,
-    bandwidth_bps,
-    dropped_slots,
-)
+from cdnexport.export.summary import DayFigures, Figures, Summary
 from cdnexport.export.summary_words import WORDS, SummaryWords
 from cdnexport.export.writer import (
     CellKind,
@@ -37,6 +30,7 @@ from cdnexport.export.writer import (
     SheetCell,
     SheetRow,
 )
+from cdnexport.figures.maths import average_bps, bandwidth_bps, dropped_slots
 
 #: Rows left empty for the chart to cover; a default row is 20 pixels high.
 CHART_ROWS: Final = 22

@@ -18,12 +18,9 @@ from cdnexport.export.summary import (
     Figures,
     Summary,
     SummaryAccumulator,
-    average_bps,
-    bandwidth_bps,
-    dropped_slots,
-    percentile95,
 )
 from cdnexport.export.timecells import slot_serials
+from cdnexport.figures.maths import average_bps, bandwidth_bps, dropped_slots, percentile95
 from cdnexport.usage.series import Series
 from tests.unit.export.samples import JAN_1, series, utc
 
