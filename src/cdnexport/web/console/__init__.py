@@ -22,6 +22,7 @@ from cdnexport.web.console.base import forbidden_page
 from cdnexport.web.console.customer import CustomerConsole
 from cdnexport.web.console.operator import OperatorConsole
 from cdnexport.web.console.pages import LANG_COOKIE, ConsoleHeaders, console_root
+from cdnexport.web.console.usage_page import UsagePage
 
 STATIC_DIR = Path(__file__).parent / "static"
 ONE_YEAR = 365 * 86400
@@ -32,6 +33,7 @@ def create_console(services: Services) -> Starlette:
     guard = Guard(services)
     customer = CustomerConsole(services, guard)
     operator = OperatorConsole(services, guard)
+    usage = UsagePage(services, guard)
 
     async def switch_language(request: Request) -> Response:
         """Remember the chosen language in a cookie and go back to the page it was chosen on."""
@@ -61,6 +63,7 @@ def create_console(services: Services) -> Starlette:
     return Starlette(
         routes=[
             *customer.routes(),
+            *usage.routes(),
             Route("/lang", switch_language, methods=["POST"]),
             Mount("/operator", routes=operator.routes()),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
