@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -142,25 +143,38 @@ class CustomerConsole(ConsoleBase):
         action = ACTIONS[CREATE]
         action.run(ctx, action.parse(raw, ctx.now))
 
-    async def exports(self, request: Request, form: dict[str, Any] | None = None) -> Response:
+    async def exports(
+        self,
+        request: Request,
+        form: dict[str, Any] | None = None,
+        error: str = "",
+        error_title: str = "export_failed",
+    ) -> Response:
         session = await self.session(request)
         if session is None:
             return self.to_signin(request, self.had_cookie(request))
         text = request.query_params.get("page", "1")
         page = int(text) if text.isdigit() and 0 < int(text) <= 10_000 else 1
         context = await run_in_threadpool(self._listing, session, page)
-        context.update(self._form_values(form))
+        context.update(self._form_values(form, self.now()))
+        context["create_error"] = error
+        context["error_title"] = error_title
         return self.page(request, "exports.html", session, {**context, "active": "exports"})
 
     @staticmethod
-    def _form_values(form: dict[str, Any] | None) -> dict[str, Any]:
-        values = form or {}
+    def _form_values(form: dict[str, Any] | None, now: int) -> dict[str, Any]:
+        """The form as posted, or (first view) the last 7 whole days, flow, all domains."""
+        today = now - now % 86400
+        values = form or {
+            "Type": "flow",
+            "Start": time.strftime("%Y-%m-%dT%H:%M", time.gmtime(today - 7 * 86400)),
+            "End": time.strftime("%Y-%m-%dT%H:%M", time.gmtime(today)),
+        }
         return {
             "form": {name: str(values.get(name, "")) for name in FORM_FIELDS}
             | {"Start": values.get("Start", ""), "End": values.get("End", "")},
             "chosen": values.get("DomainNames", []),
             "client_token": secrets.token_urlsafe(16),
-            "create_error": values.get("error", ""),
         }
 
     async def create_export(self, request: Request) -> Response:
@@ -181,10 +195,10 @@ class CustomerConsole(ConsoleBase):
             await run_in_threadpool(self._create, session, raw)
         except errors.ServiceError as exc:
             error = f"{exc.code}: {exc.message}"
-            values: dict[str, Any] = {**raw, "DomainNames": chosen, "error": error}
+            values: dict[str, Any] = {**raw, "DomainNames": chosen}
             values["Start"] = str(form.get("Start", ""))[:32]
             values["End"] = str(form.get("End", ""))[:32]
-            response = await self.exports(request, values)
+            response = await self.exports(request, values, error)
             response.status_code = 400
             return response
         return self.redirect(request, "/exports", done="export_created")
@@ -206,7 +220,8 @@ class CustomerConsole(ConsoleBase):
         try:
             await run_in_threadpool(delete)
         except errors.ServiceError as exc:
-            response = await self.exports(request, {"error": f"{exc.code}: {exc.message}"})
+            error = f"{exc.code}: {exc.message}"
+            response = await self.exports(request, None, error, "delete_failed")
             response.status_code = 400
             return response
         return self.redirect(request, "/exports", done="export_deleted")

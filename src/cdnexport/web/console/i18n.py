@@ -111,8 +111,12 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     "export_failed": ("无法创建导出", "The export could not be created"),
     "delete_failed": ("无法删除", "Could not delete"),
     "chosen_hint": (
-        "“所选域名”使用上方列表中选中的域名（按住 Ctrl 多选）。",
-        "\u201cChosen domains\u201d uses the domains selected in the list (Ctrl to pick several).",
+        "不选即全部域名（按住 Ctrl 多选）；选了分组时按分组导出。",
+        "None selected: all domains (Ctrl to pick several). A group, when chosen, is used instead.",
+    ),
+    "usage_domains_hint": (
+        "不选即全部域名（按住 Ctrl 多选）。",
+        "None selected: all domains (Ctrl to pick several).",
     ),
     # Operators
     "accounts_title": ("账号", "Accounts"),
