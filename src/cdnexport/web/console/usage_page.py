@@ -199,6 +199,8 @@ class UsagePage(ConsoleBase):
         overall = figures.overall
         return {
             "overall": self._stat(choice, overall) if overall and overall.total else None,
+            # The figures unformatted (stored units; the peak time in epoch seconds).
+            "raw": overall,
             "rows": rows,
             "chart": self._chart(choice, figures, lang) if overall and overall.total else None,
             "alt": self._alt(choice, figures, slots.load(regions)[:count], slots.start),
