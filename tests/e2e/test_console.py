@@ -184,6 +184,10 @@ def test_screenshots_of_every_page(
     page.locator("#access_key_secret").fill(server.secret)
     page.locator("form[action$='/signin'] button").click()
     page.wait_for_url("**/console/usage")
+    page.goto(f"{server.console}exports")
+    page.locator("#f-name").fill(f"screenshot {lang}")
+    page.locator("form[action$='/exports'] button.primary").click()
+    page.wait_for_url("**/exports?done=export_created")
     for name in ("usage", "exports"):
         page.goto(f"{server.console}{name}")
         page.screenshot(path=str(artifacts / f"{lang}-{name}.png"), full_page=True)

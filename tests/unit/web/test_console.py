@@ -327,3 +327,43 @@ def test_operator_flows(services: Services, alice: Account) -> None:
     listing = client.get(domains).text
     assert "c.example.com" in listing and "g1" in listing
     assert "c.example.com" in client.get("/console/operator/freshness").text
+
+
+def test_operators_see_the_queue_and_retry_a_failed_task(
+    services: Services, alice: Account, clock: ManualClock
+) -> None:
+    from sqlalchemy import update
+
+    from cdnexport.db import tasks
+    from cdnexport.db.schema import export_task
+    from tests.support import flow_spec
+
+    with services.db.write() as conn:
+        operators.create_operator(conn, "root", "correct horse battery", NOW)
+        failed = tasks.insert_task(conn, alice.id, flow_spec(NOW, "broken"), NOW)
+        conn.execute(
+            update(export_task)
+            .where(export_task.c.id == failed)
+            .values(status="failed", error_message="disk <full>", attempts=5)
+        )
+        running = tasks.insert_task(conn, alice.id, flow_spec(NOW, "busy"), NOW)
+        conn.execute(
+            update(export_task)
+            .where(export_task.c.id == running)
+            .values(lease_owner="worker-7", lease_expires_at=NOW + 30, progress=42)
+        )
+        tasks.insert_task(conn, alice.id, flow_spec(NOW, "later"), NOW)
+    client = TestClient(create_app(services), headers={"accept-language": "en-US"})
+    operator_sign_in(client, "root", "correct horse battery")
+    page = client.get("/console/operator/queue").text
+    assert "disk &lt;full&gt;" in page
+    assert "worker-7" in page and 'value="42"' in page
+    assert "Running (1)" in page and "Waiting (1)" in page and "Failed (1)" in page
+    live = {t["id"]: t for t in client.get("/console/operator/queue.json").json()["tasks"]}
+    assert live[str(running)] == {"id": str(running), "status": "running", "progress": 42}
+    resp = post(client, f"/console/operator/queue/{failed}/retry", "/console/operator/queue", {})
+    assert resp.status_code == 303
+    page = client.get("/console/operator/queue").text
+    assert "Waiting (2)" in page and "Failed (0)" in page
+    again = post(client, f"/console/operator/queue/{failed}/retry", "/console/operator/queue", {})
+    assert again.status_code == 400
