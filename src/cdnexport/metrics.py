@@ -14,6 +14,7 @@ Two kinds of figures:
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
@@ -31,7 +32,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from cdnexport.db.engine import Database
-from cdnexport.db.schema import export_task
+from cdnexport.db.schema import export_task, webhook_event
+from cdnexport.db.webhooks import EventStatus
 from cdnexport.domain.task import TaskStatus
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -59,18 +61,32 @@ EXPORT_SECONDS = Histogram(
     buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
 )
 HEARTBEATS = Counter("cdnexport_worker_heartbeats", "Lease renewals written by export workers.")
+WEBHOOK_ATTEMPTS = Counter(
+    "cdnexport_webhook_attempts",
+    "Webhook delivery attempts, by outcome: delivered, retried (failed, tried again later) or "
+    "failed (given up after 24 hours).",
+    ["outcome"],
+)
 
 
 def observe_call(action: str, code: str, seconds: float) -> None:
     """Count one answered call; ``action`` is "" for calls refused before one was named."""
-    name = action or "unknown"
-    REQUESTS.labels(name, code or "OK").inc()
-    REQUEST_SECONDS.labels(name).observe(seconds)
+    calls, latency = _children(action or "unknown", code or "OK")
+    calls.inc()
+    latency.observe(seconds)
+
+
+@functools.cache
+def _children(action: str, code: str) -> tuple[Counter, Histogram]:
+    """The labelled series of one action and Code (few: known actions times known codes),
+    looked up once instead of on every call."""
+    return REQUESTS.labels(action, code), REQUEST_SECONDS.labels(action)
 
 
 class QueueCollector(Collector):
     """Tasks by status, waiting and running tasks, the oldest waiting task and the workers
-    holding leases, read from the task table at scrape time."""
+    holding leases, read from the task table at scrape time; webhook events by status and the
+    oldest undelivered one, from the outbox."""
 
     def __init__(self, db: Database, now: float) -> None:
         self._db = db
@@ -91,6 +107,14 @@ class QueueCollector(Collector):
                     created & leased
                 )
             ).one()
+            events = webhook_event.c
+            by_event = conn.execute(select(events.status, func.count()).group_by(events.status))
+            event_counts: dict[str, int] = {status: count for status, count in by_event}
+            pending_since = conn.execute(
+                select(func.min(events.created_at)).where(
+                    events.status == EventStatus.PENDING.value
+                )
+            ).scalar()
         by_status = GaugeMetricFamily(
             "cdnexport_tasks", "Export tasks kept, by status.", labels=["status"]
         )
@@ -110,6 +134,17 @@ class QueueCollector(Collector):
         )
         yield GaugeMetricFamily(
             "cdnexport_workers_busy", "Workers holding a live lease.", value=workers
+        )
+        webhook_events = GaugeMetricFamily(
+            "cdnexport_webhook_events", "Webhook events kept, by status.", labels=["status"]
+        )
+        for state in EventStatus:
+            webhook_events.add_metric([state.value], float(event_counts.get(state.value, 0)))
+        yield webhook_events
+        yield GaugeMetricFamily(
+            "cdnexport_webhook_oldest_pending_seconds",
+            "Age of the oldest webhook event not yet delivered (0 when none waits).",
+            value=0 if pending_since is None else max(self._now - int(pending_since), 0),
         )
 
 

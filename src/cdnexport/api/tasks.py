@@ -10,7 +10,7 @@ from cdnexport import errors
 from cdnexport.api.context import RequestContext
 from cdnexport.api.params import CreateParams, DeleteParams, DescribeParams
 from cdnexport.db import accounts, tasks
-from cdnexport.domain.task import ExportTask, ScopeKind, TaskSpec, TaskStatus
+from cdnexport.domain.task import ExportTask, FileFormat, ScopeKind, TaskSpec, TaskStatus
 from cdnexport.domain.window import format_utc
 from cdnexport.export.naming import download_filename
 
@@ -43,6 +43,9 @@ def _digest(params: CreateParams) -> str:
         "name": params.name,
         "tz": params.time_zone,
     }
+    if params.file_format is not FileFormat.XLSX:
+        # Only when chosen, so the digests of tasks made before FileFormat existed still match.
+        fields["format"] = params.file_format.value
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
@@ -84,6 +87,7 @@ def create_task(ctx: RequestContext, params: CreateParams) -> CreateResult:
             language=params.language,
             time_zone=params.time_zone or settings.time_zone,
             name=params.name,
+            file_format=params.file_format,
         )
         task_id = tasks.insert_task(conn, account_id, spec, ctx.now, params.client_token, digest)
     return CreateResult(task_id, params.start, params.end)
@@ -103,6 +107,7 @@ class TaskView:
             "Type": spec.export_type.value,
             "Language": spec.language.value,
             "TimeZone": spec.time_zone,
+            "FileFormat": spec.file_format.value,
         }
         if spec.domains:
             config["DomainNames"] = ",".join(spec.domains)

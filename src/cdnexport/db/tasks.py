@@ -13,6 +13,7 @@ from cdnexport.db.schema import export_task
 from cdnexport.domain.task import (
     ExportTask,
     ExportType,
+    FileFormat,
     Language,
     ScopeKind,
     TaskSpec,
@@ -40,6 +41,7 @@ COLUMNS = (
     export_task.c.file_size,
     export_task.c.row_count,
     export_task.c.attempts,
+    export_task.c.file_format,
 )
 
 
@@ -49,12 +51,13 @@ _EXPORT_TYPES = {member.value: member for member in ExportType}
 _SCOPES = {member.value: member for member in ScopeKind}
 _LANGUAGES = {member.value: member for member in Language}
 _STATUSES = {member.value: member for member in TaskStatus}
+_FORMATS = {member.value: member for member in FileFormat}
 
 
 def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
     """Build the record from a row selected with ``COLUMNS``."""
     (tid, account_id, etype, start, end, scope, domains, group, lang, tz, name, status,
-     created, updated, progress, error, key, size, rows, attempts) = tuple(row)  # fmt: skip
+     created, updated, progress, error, key, size, rows, attempts, fmt) = tuple(row)  # fmt: skip
     spec = TaskSpec(
         export_type=_EXPORT_TYPES.get(etype) or ExportType(etype),
         start=int(start),
@@ -65,6 +68,7 @@ def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
         language=_LANGUAGES.get(lang) or Language(lang),
         time_zone=str(tz),
         name=str(name),
+        file_format=_FORMATS.get(fmt) or FileFormat(fmt),
     )
     return ExportTask(
         id=int(tid),
@@ -103,6 +107,7 @@ def insert_task(
             group_name=spec.group,
             language=spec.language.value,
             time_zone=spec.time_zone,
+            file_format=spec.file_format.value,
             client_token=client_token,
             params_digest=params_digest,
             status=TaskStatus.CREATED.value,

@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
-from datetime import UTC, datetime
 
 from cdnexport import errors
 
-_ISO_Z = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
+_ISO_Z = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 MAX_SPAN_SECONDS = 31 * 86400
 MAX_AGE_SECONDS = 365 * 86400
 
 
 def parse_utc(value: str) -> int | None:
     """Epoch seconds of a ``YYYY-MM-DDThh:mm:ssZ`` string, or None when it is not one."""
-    if not _ISO_Z.match(value):
+    # The fields straight into calendar.timegm: every call's Timestamp goes through here, and
+    # strptime cost 15-20 µs of it.
+    found = _ISO_Z.fullmatch(value)
+    if found is None:
         return None
-    try:
-        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
+    year, month, day, hour, minute, second = map(int, found.groups())
+    if not (
+        year >= 1
+        and 1 <= month <= 12
+        and 1 <= day <= calendar.monthrange(year, month)[1]
+        and hour < 24
+        and minute < 60
+        and second < 60
+    ):
         return None
-    return int(moment.timestamp())
+    return calendar.timegm((year, month, day, hour, minute, second))
 
 
 def format_utc(epoch: int) -> str:

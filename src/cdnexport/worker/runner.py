@@ -20,11 +20,12 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 
 from cdnexport import metrics
-from cdnexport.db import partitions, queue
+from cdnexport.db import partitions, queue, webhooks
 from cdnexport.db.queue import Claim
 from cdnexport.db.schema import export_task
 from cdnexport.export.builder import ExportCancelled, WorkbookPlan, build_workbook
 from cdnexport.export.fastxlsx import FastXlsxWriter
+from cdnexport.export.formats import extension, open_writer
 from cdnexport.export.naming import download_filename, file_key
 from cdnexport.export.writer import WriterFactory
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
@@ -109,7 +110,8 @@ class Worker:
         )
         beat.start()
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._tmp_dir / f"{task.id}-{held.attempt}-{uuid.uuid4().hex[:8]}.xlsx"
+        suffix = extension(task.spec.file_format)
+        tmp = self._tmp_dir / f"{task.id}-{held.attempt}-{uuid.uuid4().hex[:8]}.{suffix}"
         log.info("task %s attempt %s: export started", task.id, held.attempt)
         started = time.monotonic()
         try:
@@ -154,7 +156,7 @@ class Worker:
             facts=facts,
         )
         count = services.usage.count_series(query)
-        writer = self._writer_factory(tmp)
+        writer = open_writer(task.spec.file_format, tmp, plan, self._writer_factory)
         try:
             # The next series is read while the writer renders and deflates this one.
             with Prefetch(services.usage.iter_series(query), SERIES_AHEAD, "usage-read") as ahead:
@@ -242,11 +244,13 @@ def _task_gone(conn: Connection, task_id: int) -> bool:
 
 
 def purge(services: Services, now: int) -> None:
-    """Delete tasks and files past retention, and expired nonces; on PostgreSQL also create the
-    coming months' usage partitions and drop those past usage retention."""
+    """Delete tasks, files and webhook events past retention, and expired nonces; on
+    PostgreSQL also create the coming months' usage partitions and drop those past usage
+    retention."""
     cutoff = now - services.settings.retention_days * 86400
     with services.db.write() as conn:
         keys = queue.purge_before(conn, cutoff)
+        webhooks.purge_before(conn, cutoff)
     for key in keys:
         services.store.delete(key)
     services.nonces.purge(now)
