@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import dataset, formats_bench, load, procs, scaleout, stack, writers
+from bench import dataset, formats_bench, load, procs, scaleout, stack, usage_queries, writers
 from bench.dataset import MONTH_ROWS, Dataset, ExportShape, Key, shape_for
 from bench.exports import ExportRun, run_export
 from bench.load import LoadResult
@@ -27,7 +27,7 @@ from cdnexport.db.engine import Database
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 
-PHASES = ("writers", "formats", "exports", "latency", "describe")
+PHASES = ("writers", "formats", "exports", "latency", "describe", "usage")
 SIZES = (100_000, 1_000_000)
 BIG = 3_000_000
 SPEEDUP_TARGET = 10.0
@@ -51,24 +51,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="cdnexport-bench-") as tmp:
         root = Path(tmp)
-        log(f"building the data set in {root}")
-        data = dataset.build(
-            dataset.bench_settings(root / "data", "http://127.0.0.1:9"),
-            count_tenants=args.tenants,
-        )
         figures: list[Figure] = []
-        baseline: dict[int, float] = {}
-        if "writers" in phases:
-            figures += _writers(data, root, baseline)
-        if "formats" in phases:
-            log("CSV and Parquet against the xlsx writer, 1,000,000 rows")
-            figures += formats_bench.figures(SIZES[-1], repeat=2)
-        if "exports" in phases:
-            figures += _exports(data, root, baseline, args.repeats, args.big)
-        if "latency" in phases:
-            figures += _latency(data, root, args.repeats)
-        if "describe" in phases:
-            figures += _describe(data, root, args.seconds, args.pairs)
+        if set(phases) - {"usage"}:
+            log(f"building the data set in {root}")
+            data = dataset.build(
+                dataset.bench_settings(root / "data", "http://127.0.0.1:9"),
+                count_tenants=args.tenants,
+            )
+            baseline: dict[int, float] = {}
+            if "writers" in phases:
+                figures += _writers(data, root, baseline)
+            if "formats" in phases:
+                log("CSV and Parquet against the xlsx writer, 1,000,000 rows")
+                figures += formats_bench.figures(SIZES[-1], repeat=2)
+            if "exports" in phases:
+                figures += _exports(data, root, baseline, args.repeats, args.big)
+            if "latency" in phases:
+                figures += _latency(data, root, args.repeats)
+            if "describe" in phases:
+                figures += _describe(data, root, args.seconds, args.pairs)
+        if "usage" in phases:
+            # Its own databases: 100 domains x 31 days, and a table 50x larger.
+            figures += usage_queries.figures(
+                root / "usage", scale=args.usage_scale, repeats=max(args.repeats, 5)
+            )
     print(table(figures))
     met = all_passed(figures)
     print("\nall targets met" if met else "\nsome targets missed (MISS above)")
@@ -83,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pairs", type=int, default=4, help="bare/Describe run pairs (median)")
     parser.add_argument("--tenants", type=int, default=1000, help="accounts Describe cycles")
     parser.add_argument("--no-big", dest="big", action="store_false", help="skip 3M rows")
+    parser.add_argument(
+        "--usage-scale", type=int, default=50, help="usage phase: rows of others per query row"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     return parser
 

@@ -64,7 +64,9 @@ class Settings(BaseSettings):
         3600, ge=60, le=7 * 86400, description="Lifetime of a download link, in seconds."
     )
     time_zone: str = Field(
-        "UTC", description="Default IANA time zone of workbook times (per task: `TimeZone`)."
+        "UTC",
+        description="Default IANA time zone of workbook times (per task: `TimeZone`), and the "
+        "calendar of the usage queries' days and months.",
     )
     rate_limit_per_second: int = Field(
         100,

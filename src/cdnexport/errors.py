@@ -6,6 +6,8 @@ The tree: ServiceError
   - InvalidParameter, InvalidTimeRange, MalformedTime, TimeNotSupported, InvalidPageSize,
     InvalidPageNumber, DomainOverLimit, IdempotentParameterMismatch, QuotaExceeded, InvalidTaskId
   - IllegalOperation (403)
+  - usage queries: EndTimeMismatch, InvalidTimeSpan, InvalidInterval, InvalidNamedParameter
+    (InvalidParameterField/Type/Area), DomainNotFound (InvalidDomain.NotFound, 404)
   - auth: IncompleteSignature, SignatureDoesNotMatch, AccessKeyNotFound (404), AccessKeyInactive,
     TimestampFormat, TimestampExpired, NonceUsed, InvalidSignatureMethod
   - edge: ActionNotFound (404), InvalidVersion, UnsupportedFormat, UnsupportedHTTPMethod (405),
@@ -266,3 +268,43 @@ class ServiceUnavailable(ServiceError):
     def __init__(self, retry_after: int = 1) -> None:
         super().__init__("The request has failed due to a temporary failure of the server.")
         self.retry_after = retry_after
+
+
+class EndTimeMismatch(ServiceError):
+    code = "InvalidEndTime.Mismatch"
+
+    def __init__(self) -> None:
+        super().__init__("Specified EndTime does not match the specified StartTime.")
+
+
+class InvalidTimeSpan(ServiceError):
+    code = "InvalidTimeSpan"
+
+    def __init__(self, days: int) -> None:
+        super().__init__(f"The time span exceeds the limit of {days} days.")
+
+
+class InvalidInterval(ServiceError):
+    code = "InvalidIntervalParameter"
+
+    def __init__(self) -> None:
+        super().__init__("The specified Interval is invalid. Use 300, 3600 or 86400.")
+
+
+class InvalidNamedParameter(ServiceError):
+    """A usage-query value Alibaba gives its own code: InvalidParameterField/Type/Area."""
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(
+            f"The specified {name} is invalid. {detail}", code=f"InvalidParameter{name}"
+        )
+
+
+class DomainNotFound(ServiceError):
+    """A foreign, unknown or malformed domain: one answer, so nothing hints at other owners."""
+
+    code = "InvalidDomain.NotFound"
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__("The domain provided does not belong to you.")

@@ -21,6 +21,18 @@ from aliyunsdkcdn.request.v20180510.CreateUsageDetailDataExportTaskRequest impor
 from aliyunsdkcdn.request.v20180510.DeleteUsageDetailDataExportTaskRequest import (
     DeleteUsageDetailDataExportTaskRequest,
 )
+from aliyunsdkcdn.request.v20180510.DescribeDomainBpsDataRequest import (
+    DescribeDomainBpsDataRequest,
+)
+from aliyunsdkcdn.request.v20180510.DescribeDomainMax95BpsDataRequest import (
+    DescribeDomainMax95BpsDataRequest,
+)
+from aliyunsdkcdn.request.v20180510.DescribeDomainTrafficDataRequest import (
+    DescribeDomainTrafficDataRequest,
+)
+from aliyunsdkcdn.request.v20180510.DescribeDomainUsageDataRequest import (
+    DescribeDomainUsageDataRequest,
+)
 from aliyunsdkcdn.request.v20180510.DescribeUserUsageDetailDataExportTaskRequest import (
     DescribeUserUsageDetailDataExportTaskRequest,
 )
@@ -30,6 +42,17 @@ from aliyunsdkcore.client import AcsClient
 Mode = Literal["legacy", "tea-v3", "tea-v1"]
 MODES: tuple[Mode, ...] = ("legacy", "tea-v3", "tea-v1")
 Body = dict[str, Any]
+
+#: The usage-query actions: the legacy request class and the tea client's method name.
+QUERIES: dict[str, tuple[type[Any], str]] = {
+    "DescribeDomainUsageData": (DescribeDomainUsageDataRequest, "describe_domain_usage_data"),
+    "DescribeDomainMax95BpsData": (
+        DescribeDomainMax95BpsDataRequest,
+        "describe_domain_max_95bps_data",
+    ),
+    "DescribeDomainBpsData": (DescribeDomainBpsDataRequest, "describe_domain_bps_data"),
+    "DescribeDomainTrafficData": (DescribeDomainTrafficDataRequest, "describe_domain_traffic_data"),
+}
 
 
 class ApiError(Exception):
@@ -55,6 +78,10 @@ class CdnClient(Protocol):
 
     def delete(self, task_id: str) -> Body:
         """DeleteUsageDetailDataExportTask."""
+        ...
+
+    def query(self, action: str, params: Mapping[str, str]) -> Body:
+        """A usage-query action (``QUERIES``) with wire-named parameters."""
         ...
 
 
@@ -107,6 +134,29 @@ class LegacyClient:
         request.set_TaskId(task_id)
         return self._call(request)
 
+    def _query_request(self, action: str, params: Mapping[str, str]) -> Any:
+        request = QUERIES[action][0]()
+        for name, value in params.items():
+            getattr(request, f"set_{name}")(value)
+        request.set_endpoint(self._endpoint)
+        request.set_protocol_type("http")
+        return request
+
+    def query(self, action: str, params: Mapping[str, str]) -> Body:
+        return self._call(self._query_request(action, params))
+
+    def query_xml(self, action: str, params: Mapping[str, str]) -> str:
+        """The raw XML answer through the legacy SDK's transport: ``do_action_with_exception``
+        forces JSON, so this calls the method beneath it, as the SDK's deprecated ``do_action``
+        (Format from ``set_accept_format``) did."""
+        request = self._query_request(action, params)
+        request.set_accept_format("XML")
+        status, _headers, raw, exc = self._client._implementation_of_do_action(request)
+        if exc is not None or status != 200:
+            raise AssertionError(f"{status}: {raw!r}")
+        text: str = raw.decode()
+        return text
+
 
 class TeaClient:
     """The generated ``alibabacloud_cdn20180510`` client; V3 signatures unless ``v1``."""
@@ -147,6 +197,15 @@ class TeaClient:
 
     def describe(self, page_size: int | None = None, page_number: int | None = None) -> Body:
         body: Body = self.describe_model(page_size, page_number).to_map()
+        return body
+
+    def query_model(self, action: str, params: Mapping[str, str]) -> Any:
+        """The typed response body model of a usage query."""
+        request = getattr(tea_models, f"{action}Request")().from_map(dict(params))
+        return self._call(getattr(self._client, QUERIES[action][1]), request).body
+
+    def query(self, action: str, params: Mapping[str, str]) -> Body:
+        body: Body = self.query_model(action, params).to_map()
         return body
 
     def delete(self, task_id: str) -> Body:

@@ -34,6 +34,17 @@ ACTION_PARAMS: dict[str, tuple[str, ...]] = {
     ),
     "DescribeUserUsageDetailDataExportTask": ("PageSize", "PageNumber"),
     "DeleteUsageDetailDataExportTask": ("TaskId",),
+    "DescribeDomainUsageData": (
+        "DomainName", "StartTime", "EndTime", "Field", "Type", "DataProtocol", "Area", "Interval",
+        "ServiceType",
+    ),
+    "DescribeDomainMax95BpsData": ("DomainName", "StartTime", "EndTime", "TimePoint", "Cycle"),
+    "DescribeDomainBpsData": (
+        "DomainName", "StartTime", "EndTime", "Interval", "IspNameEn", "LocationNameEn",
+    ),
+    "DescribeDomainTrafficData": (
+        "DomainName", "StartTime", "EndTime", "Interval", "IspNameEn", "LocationNameEn",
+    ),
 }  # fmt: skip
 
 NOW = time.time()
@@ -68,6 +79,15 @@ HOSTILE = [
     "a.example.com",
     "UTC",
     "Asia/Shanghai",
+    "bps",
+    "traf",
+    "acc",
+    "https",
+    "dynamic",
+    "OverSeas",
+    "300",
+    "86400",
+    "month",
     iso(NOW - 3 * DAY),
     iso(NOW - 2 * DAY),
     iso(NOW + DAY),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cdnexport import errors
@@ -75,18 +75,25 @@ class CreateParams:
 
 
 def _parse_domains(text: str) -> tuple[str, ...]:
-    """The distinct names, in order; more than ``MAX_DOMAINS`` stop the reading at once."""
+    # A syntactically impossible name cannot be owned by anyone.
+    return parse_domain_list(text, MAX_DOMAINS, errors.IllegalOperation)
+
+
+def parse_domain_list(
+    text: str, limit: int, malformed: Callable[[], errors.ServiceError]
+) -> tuple[str, ...]:
+    """The distinct lower-cased names of a comma list, in order; more than ``limit`` stop the
+    reading at once (DomainOverLimit), a name no domain can have raises ``malformed()``."""
     names: dict[str, None] = {}
     for part in text.split(","):
         name = part.strip().lower()
         if name:
             names[name] = None
-            if len(names) > MAX_DOMAINS:
-                raise errors.DomainOverLimit(MAX_DOMAINS)
+            if len(names) > limit:
+                raise errors.DomainOverLimit(limit)
     for name in names:
         if not _DOMAIN.match(name):
-            # A syntactically impossible name cannot be owned by anyone.
-            raise errors.IllegalOperation()
+            raise malformed()
     return tuple(names)
 
 
@@ -133,16 +140,16 @@ class DescribeParams:
 
     @classmethod
     def from_wire(cls, raw: Mapping[str, str]) -> DescribeParams:
-        size = _bounded_int(raw.get("PageSize"), 20, 1, 50)
+        size = bounded_int(raw.get("PageSize"), 20, 1, 50)
         if size is None:
             raise errors.InvalidPageSize()
-        number = _bounded_int(raw.get("PageNumber"), 1, 1, 100_000)
+        number = bounded_int(raw.get("PageNumber"), 1, 1, 100_000)
         if number is None:
             raise errors.InvalidPageNumber()
         return cls(size, number)
 
 
-def _bounded_int(text: str | None, default: int, low: int, high: int) -> int | None:
+def bounded_int(text: str | None, default: int, low: int, high: int) -> int | None:
     """A whole number in [low, high] written in ASCII digits; None for anything else."""
     if text is None or text == "":
         return default

@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from cdnexport.api import tasks
+from cdnexport.api import tasks, usage
 from cdnexport.api.context import RequestContext
 from cdnexport.api.params import CreateParams, DeleteParams, DescribeParams
+from cdnexport.api.usage_params import Max95Params, MonitorParams, UsageDataParams
 
 API_VERSION = "2018-05-10"
 P = TypeVar("P")
@@ -51,5 +52,14 @@ ACTIONS: Mapping[str, Action[Any]] = {
     ),
     "DeleteUsageDetailDataExportTask": Action(
         lambda raw, _now: DeleteParams.from_wire(raw), tasks.delete_task
+    ),
+    # The usage queries, with the per-action limits Alibaba documents.
+    "DescribeDomainUsageData": Action(
+        UsageDataParams.from_wire, usage.usage_data, rate_per_second=10
+    ),
+    "DescribeDomainMax95BpsData": Action(Max95Params.from_wire, usage.max95, rate_per_second=100),
+    "DescribeDomainBpsData": Action(MonitorParams.from_wire, usage.bps_data, rate_per_second=150),
+    "DescribeDomainTrafficData": Action(
+        MonitorParams.from_wire, usage.traffic_data, rate_per_second=100
     ),
 }

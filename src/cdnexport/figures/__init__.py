@@ -34,6 +34,8 @@ Public API (epoch seconds everywhere; ``Int64Array`` is a 1-D ``numpy.int64`` ar
     ``cycle_percentiles(slots, *, cycle, zone, regions, watermark)
     -> tuple[CyclePercentile, ...]`` (``start, end, slots, p95, p95_time`` per day or month).
 
+    ``largest(fig.domains, 20, by="total"|"peak"|"p95")``: the top entries, ties by name.
+
     ``stat(load, start) -> Stat | None`` and ``buckets(load, start, edges, quantity)`` for a
     series read elsewhere. ``Quantity.shown(value)`` gives bit/s (float) for bps.
 """

@@ -255,6 +255,14 @@ def usage_figures(
     )
 
 
+def largest(
+    entries: Sequence[tuple[str, Stat]], count: int, *, by: str = "total"
+) -> list[tuple[str, Stat]]:
+    """The ``count`` entries with the highest ``by`` (``total``, ``peak`` or ``p95``), ties by
+    name: the top-20 domains of a report."""
+    return sorted(entries, key=lambda entry: (-getattr(entry[1], by), entry[0]))[:count]
+
+
 @dataclass(frozen=True, slots=True)
 class CyclePercentile:
     """The 95th percentile of one day or month (cut at the watermark) and its slot's start."""

@@ -14,6 +14,7 @@ import pytest
 from bench import load, procs, report, writers
 from bench.dataset import MONTH_ROWS, Key, shape_for
 from bench.rpc_client import DESCRIBE, signed_path
+from sqlalchemy import text
 
 from cdnexport.clock import ManualClock
 from cdnexport.domain.task import ExportType, Language
@@ -139,3 +140,17 @@ def test_ceiling_generates_the_rows_sheet_xml(tmp_path: Path) -> None:
         # Nine decimals stand in for the shortest text (see sheetxml.c).
         assert [float(v) for v in values] == pytest.approx([float(v) for v in expected])
         assert native.count("<row>") == 6
+
+
+def test_usage_bench_writes_whole_months_of_samples(tmp_path: Path) -> None:
+    from bench import usage_queries
+
+    services = make_services(tmp_path, ManualClock(usage_queries.NOW))
+    try:
+        written = usage_queries._insert(services.db, 9, 10, usage_queries.START, [(0, 1), (5, 10)])
+        assert written == 3 * usage_queries.SLOTS  # two domains in CN, the tenth also in EU
+        with services.db.read() as conn:
+            first, last = conn.execute(text("SELECT min(ts), max(ts) FROM usage_sample")).one()
+        assert (first, last) == (usage_queries.START, usage_queries.END - 300)
+    finally:
+        services.db.dispose()

@@ -23,6 +23,7 @@ from cdnexport.figures.usage import (
     TRAFFIC,
     Quantity,
     cycle_percentiles,
+    largest,
     read_slots,
     requests,
     usage_figures,
@@ -218,23 +219,29 @@ def test_regions_and_domains_are_broken_down() -> None:
         domain_id = next(k for k, v in NAMES.items() if v == name)
         load = plain_load([r for r in rows if r[0] == domain_id], start, end, {0, 2, 5}, [3])
         assert (found.total, found.peak) == (sum(load), max(load))
+    top = largest(figures.domains, 2, by="peak")
+    assert [stat.peak for _, stat in top] == sorted(
+        (s.peak for _, s in figures.domains), reverse=True
+    )[:2]
     merged = read_slots(source, list(NAMES), start, end, BPS)
     assert np.array_equal(merged.load(), read.load())
 
 
-def test_figures_agree_with_the_workbook_summary() -> None:
-    start, end = utc(2026, 1, 1), utc(2026, 1, 8)
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/New_York"])
+def test_figures_agree_with_the_workbook_summary(zone: str) -> None:
+    # 2026-03-08 is a 23-hour day in New York.
+    start, end = utc(2026, 3, 3), utc(2026, 3, 10)
     rows = random_rows(start, end, seed=11)
     source = MemoryUsageSource.from_rows(NAMES, rows)
     accumulator = SummaryAccumulator(ExportType.FLOW, len(slot_range(start, end)))
     for series in source.iter_series(UsageQuery(ExportType.FLOW, start, end, tuple(NAMES))):
         accumulator.add(series)
-    summary = accumulator.result(slot_serials(start, end, "UTC"))
+    summary = accumulator.result(slot_serials(start, end, zone))
     figures = usage_figures(
         read_slots(source, list(NAMES), start, end, BPS),
         end=end,
         interval=86400,
-        zone="UTC",
+        zone=zone,
         watermark=end,
     )
     assert summary.total is not None and figures.overall is not None
@@ -243,6 +250,9 @@ def test_figures_agree_with_the_workbook_summary() -> None:
     assert summary.total.p95 == figures.overall.p95
     assert [day.peak for day in summary.days] == figures.series.values.tolist()
     assert [day.totals[0] for day in summary.days] == figures.series.totals.tolist()
+    assert [start + 300 * day.peak_slot for day in summary.days] == (
+        figures.series.peak_times.tolist()
+    )
     shown = BPS.shown(figures.overall.peak)
     assert shown == summary.total.peak * 8 / 300
 
