@@ -27,8 +27,8 @@ from cdnexport.domain.task import ExportType
 from cdnexport.export import layout, notes
 from cdnexport.export.detailfile import DetailRows
 from cdnexport.export.plan import WorkbookPlan
-from cdnexport.export.summary import dropped_slots
 from cdnexport.export.writer import CellKind, CellStyle, ColumnData, ColumnSpec, FreeSheet
+from cdnexport.figures.maths import dropped_slots
 
 #: Rows per row group: a few MB in memory, large enough for readers to scan efficiently.
 GROUP_ROWS: Final = 131_072

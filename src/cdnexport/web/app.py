@@ -32,8 +32,8 @@ from cdnexport.api.table import ACTIONS
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.services import Services
 from cdnexport.storage.local import InvalidLink, LocalBlobStore
-from cdnexport.web.console import create_console
 from cdnexport.storage.media import content_type
+from cdnexport.web.console import create_console
 from cdnexport.web.rpc import RpcEdge, RpcResponse
 
 log = logging.getLogger(__name__)
