@@ -19,15 +19,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cdnexport import errors
+from cdnexport.api.usage_params import UsageDataParams
 from cdnexport.charts import BandwidthChart, Level, Line, format_bps, render_svg
 from cdnexport.db import accounts
 from cdnexport.db.console_sessions import Kind, Session
+from cdnexport.domain import usage_rules as rules
 from cdnexport.domain.regions import REGION_NAMES, REGIONS
 from cdnexport.domain.task import SLOT_SECONDS
-from cdnexport.domain.window import MAX_SPAN_SECONDS, parse_utc
 from cdnexport.figures.calendar import bucket_edges, slot_count
 from cdnexport.figures.usage import (
-    ALL_REGIONS,
     BPS,
     REQUEST_COLUMNS,
     TRAFFIC,
@@ -76,57 +77,50 @@ def _local_input(epoch: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """What the page was asked to show, checked."""
+    """What the page shows: the form's values, and the query the API would answer for them."""
 
     metric: str
-    start: int
-    end: int
+    start_text: str
+    end_text: str
     interval: int
     domains: tuple[str, ...]
     region: str
 
 
-class UsageError(ValueError):
-    """The form asks for something the page cannot show; ``key`` names the message."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-_MESSAGES = {
-    "bad_time": ("开始或结束时间格式不正确。", "The start or end time is not a valid time."),
-    "bad_range": (
-        "结束时间必须晚于开始时间，且时间范围最长 31 天。",
-        "The end must be later than the start, and the window at most 31 days.",
-    ),
-    "bad_domain": ("所选域名不属于该账号。", "A chosen domain does not belong to the account."),
-}
-
-
 def read_choice(query: Any, now: int) -> Choice:
-    """The page's parameters from the query string (defaults: bandwidth of the last 7 days)."""
+    """The form's values from the query string (defaults: bandwidth of the last 7 days)."""
     today = now - now % 86400
     metric = str(query.get("metric") or "bandwidth")
-    if metric not in METRICS:
-        metric = "bandwidth"
-    start_text, end_text = query.get("start"), query.get("end")
-    if start_text or end_text:
-        start = parse_utc(wire_time(str(start_text or "")))
-        end = parse_utc(wire_time(str(end_text or "")))
-        if start is None or end is None:
-            raise UsageError("bad_time")
-    else:
-        start, end = today - 6 * 86400, today + 86400
-    if end <= start or end - start > MAX_SPAN_SECONDS:
-        raise UsageError("bad_range")
+    start = str(query.get("start") or _local_input(today - 6 * 86400))[:32]
+    end = str(query.get("end") or _local_input(today + 86400))[:32]
     text = str(query.get("interval") or "")
-    interval = int(text) if text.isdigit() and int(text) in INTERVALS else 0
-    if not interval:
-        interval = 300 if end - start <= 86400 else 3600
+    interval = int(text) if text.isdigit() and int(text) in INTERVALS else 3600
     names = tuple(dict.fromkeys(str(d).strip().lower() for d in query.getlist("domains") if d))
     region = str(query.get("region") or "").upper()
-    return Choice(metric, start, end, interval, names[:1000], region if region in REGIONS else "")
+    return Choice(
+        metric if metric in METRICS else "bandwidth",
+        start,
+        end,
+        interval,
+        names[:1000],
+        region if region in REGIONS else "",
+    )
+
+
+def usage_params(choice: Choice, now: int) -> UsageDataParams:
+    """The choice as DescribeDomainUsageData parameters, checked by the API's own parser (its
+    window, domain and region rules and messages). Requests are asked as traffic there: the API
+    answers some request counters only, the page shows all of them, over the same checked
+    scope."""
+    raw = {
+        "Field": "bps" if choice.metric == "bandwidth" else "traf",
+        "StartTime": wire_time(choice.start_text),
+        "EndTime": wire_time(choice.end_text),
+        "Interval": str(choice.interval),
+        "DomainName": ",".join(choice.domains),
+        "Area": choice.region or "all",
+    }
+    return UsageDataParams.from_wire(raw, now)
 
 
 class UsagePage(ConsoleBase):
@@ -150,61 +144,73 @@ class UsagePage(ConsoleBase):
         with self.services.db.read() as conn:
             owned = accounts.account_domains(conn, session.principal_id)
         names = {name: domain_id for domain_id, name in owned}
+        choice = read_choice(query, now)
         context: dict[str, Any] = {
-            "all_domains": [name for _, name in owned],
+            "all_domains": list(names),
             "regions": [(code, REGION_NAMES[lang][i]) for i, code in enumerate(REGIONS)],
             "metrics": list(METRICS),
             "intervals": INTERVALS,
             "usage_error": "",
             "result": None,
+            "choice": choice,
         }
         try:
-            choice = read_choice(query, now)
-            if any(name not in names for name in choice.domains):
-                raise UsageError("bad_domain")
-        except UsageError as exc:
-            zh, en = _MESSAGES[exc.key]
-            context["usage_error"] = zh if lang == "zh-cn" else en
-            context["choice"] = read_choice({}, now)
+            params = usage_params(choice, now)
+            if any(name not in names for name in params.domains):
+                raise errors.DomainNotFound()
+        except errors.ServiceError as exc:
+            context["usage_error"] = f"{exc.code}: {exc.message}"
             return context
-        context["choice"] = choice
-        context["start_input"] = _local_input(choice.start)
-        context["end_input"] = _local_input(choice.end)
-        ids = [names[n] for n in choice.domains] if choice.domains else list(names.values())
-        context["result"] = self._figures(choice, ids, now, lang)
+        every = list(names.values())
+        ids = [names[n] for n in params.domains] if params.domains else every
+        context["result"] = self._figures(choice, params, ids, every, now, lang)
         return context
 
-    def _figures(self, choice: Choice, ids: list[int], now: int, lang: str) -> dict[str, Any]:
+    def _figures(
+        self,
+        choice: Choice,
+        params: UsageDataParams,
+        ids: list[int],
+        every: list[int],
+        now: int,
+        lang: str,
+    ) -> dict[str, Any]:
+        """The figures as DescribeDomainUsageData computes them: the window aligned to the
+        interval in the service's zone, cut at the account's data watermark."""
         quantity = METRICS[choice.metric]
-        regions = frozenset({REGIONS.index(choice.region)}) if choice.region else ALL_REGIONS
+        zone = self.services.settings.time_zone
+        start, end = rules.aligned_window(params.start, params.end, choice.interval, zone)
         usage = self.services.usage
-        slots = read_slots(usage, ids, choice.start, choice.end, quantity, per_domain=True)
-        watermark = data_watermark(usage, ids, now)
+        watermark = data_watermark(usage, every, now)
+        stop = start if watermark is None else max(start, min(end, watermark))
+        slots = read_slots(usage, ids, start, stop, quantity, per_domain=True)
         figures = usage_figures(
             slots,
-            end=choice.end,
+            end=end,
             interval=choice.interval,
-            zone="UTC",
-            regions=regions,
+            zone=zone,
+            regions=params.regions,
             watermark=watermark,
         )
         count = slot_count(slots.start, figures.end)
         rows = []
         for name in sorted(slots.domains):
             for region, values in sorted(slots.domains[name].items()):
-                if region in regions:
+                if region in params.regions:
                     found = stat(values[:count], slots.start)
                     if found is not None and found.total:
                         rows.append((name, REGION_NAMES[lang][region], self._stat(choice, found)))
         overall = figures.overall
+        shown = overall is not None and overall.total > 0
         return {
-            "overall": self._stat(choice, overall) if overall and overall.total else None,
+            "overall": self._stat(choice, overall) if overall and shown else None,
             # The figures unformatted (stored units; the peak time in epoch seconds).
             "raw": overall,
             "rows": rows,
-            "chart": self._chart(choice, figures, lang) if overall and overall.total else None,
-            "alt": self._alt(choice, figures, slots.load(regions)[:count], slots.start),
-            "data_end": _when(figures.end),
+            "chart": self._chart(choice, figures, lang) if shown else None,
+            "alt": self._alt(choice, figures, slots.load(params.regions)[:count], slots.start),
+            "start_input": _local_input(params.start),
+            "end_input": _local_input(params.end),
         }
 
     @staticmethod
