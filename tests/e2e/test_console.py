@@ -3,18 +3,18 @@ every page in both languages."""
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cdnexport.db.engine import Database
-from cdnexport.db.schema import account, domain
-from cdnexport.figures.usage import BPS, data_watermark, read_slots, usage_figures
-from cdnexport.usage.store import SqlUsageStore
+from cdnexport.db.accounts import Account
 from tests.e2e.conftest import OPERATOR, Server
+from tests.support import iso, v1_request
 
 pytestmark = pytest.mark.slow
 VIEWPORT = {"width": 1280, "height": 800}
@@ -35,28 +35,14 @@ def _sign_in(page: Any, server: Server) -> None:
     page.wait_for_url("**/console/usage")
 
 
-def _expected_figures(server: Server, start: int, end: int) -> Any:
-    """The figures of the demo tenant's domains, from the shared computation, on the server's
-    own database."""
-    db = Database(f"sqlite:///{server.data_dir / 'cdnexport.db'}")
-    try:
-        with db.read() as conn:
-            owner = conn.execute(account.select().where(account.c.name == "demo")).first()
-            assert owner is not None
-            ids = [
-                int(i)
-                for i in conn.execute(
-                    domain.select()
-                    .with_only_columns(domain.c.id)
-                    .where(domain.c.account_id == owner.id)
-                ).scalars()
-            ]
-        store = SqlUsageStore(db)
-        slots = read_slots(store, ids, start, end, BPS)
-        watermark = data_watermark(store, ids, int(time.time()))
-        return usage_figures(slots, end=end, interval=3600, zone="UTC", watermark=watermark)
-    finally:
-        db.dispose()
+def _describe(server: Server, **params: str) -> list[dict[str, Any]]:
+    """DescribeDomainUsageData from the running server, signed as the legacy SDK signs."""
+    caller = Account(0, "demo", server.key_id, server.secret, True)
+    req = v1_request(caller, "DescribeDomainUsageData", params, time.time(), method="GET")
+    with urllib.request.urlopen(f"{server.url}/?{req.raw_query}", timeout=30) as resp:  # noqa: S310
+        body = json.loads(resp.read())
+    modules: list[dict[str, Any]] = body["UsageDataPerInterval"]["DataModule"]
+    return modules
 
 
 def test_customer_journey(server: Server, browser: Any, tmp_path: Path) -> None:
@@ -69,16 +55,18 @@ def test_customer_journey(server: Server, browser: Any, tmp_path: Path) -> None:
     page.get_by_label("Interval").select_option("3600")
     page.get_by_role("button", name="Show").click()
     page.wait_for_load_state()
-    overall = _expected_figures(server, start, end).overall
-    assert overall is not None
 
     def shown(selector: str) -> int:
         return int(page.locator(selector).get_attribute("data-value"))
 
-    assert shown("#fig-total") == overall.total
-    assert shown("#fig-peak") == overall.peak
-    assert shown("#fig-peak-time") == overall.peak_time
-    assert shown("#fig-p95") == overall.p95
+    window = {"StartTime": iso(start), "EndTime": iso(end), "Interval": "300", "Area": "all"}
+    bps = _describe(server, Field="bps", **window)
+    traf = [int(m["Value"]) for m in _describe(server, Field="traf", **window)]
+    top = max(range(len(bps)), key=lambda i: float(bps[i]["Value"]))
+    assert shown("#fig-total") == sum(traf)
+    assert shown("#fig-peak") * 8 / 300 == pytest.approx(float(bps[top]["Value"]))
+    assert iso(shown("#fig-peak-time")) == bps[top]["PeakTime"]
+    assert shown("#fig-p95") == sorted(traf)[len(traf) - 1 - len(traf) // 20]
     assert page.locator("figure.chart svg line.percentile95").count() == 1
     assert page.locator("#per-domain tbody tr").count() >= 3
     # Hover read-out over the chart.
