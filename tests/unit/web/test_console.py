@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from cdnexport.clock import ManualClock
 from cdnexport.db import accounts, operators
 from cdnexport.db.accounts import Account
+from cdnexport.db.engine import Database
 from cdnexport.services import Services
 from cdnexport.web.app import create_app
 from cdnexport.web.console.auth import MAX_PER_ADDRESS, MAX_PER_KEY
@@ -29,8 +30,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def services(tmp_path: Path, clock: ManualClock) -> Iterator[Services]:
-    svc = make_services(tmp_path, clock)
+def services(tmp_path: Path, clock: ManualClock, db: Database) -> Iterator[Services]:
+    """On SQLite, and on PostgreSQL when configured (one code path for sessions)."""
+    svc = make_services(tmp_path, clock, database_url=db.url)
     yield svc
     svc.db.dispose()
 
