@@ -56,12 +56,24 @@ def open_session(
     return token, Session(kind, principal_id, "", csrf, now)
 
 
-def lookup(
-    conn: Connection, kind: Kind, token: str, now: int, idle: int, absolute: int
-) -> Session | None:
-    """The live session of ``token``, its idle clock restarted; None (and the row removed) when
-    it expired, its principal was disabled or its key rotated."""
-    key = _hash(token)
+#: The idle clock is restarted at most this often, so that most page views only read.
+TOUCH_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a read of a session's row says: the live session, or None; and what to write."""
+
+    session: Session | None
+    #: The row is expired or orphaned (principal disabled, key rotated): delete it.
+    stale: bool
+    #: The idle clock is due a restart.
+    touch: bool
+
+
+def lookup(conn: Connection, kind: Kind, token: str, now: int, idle: int, absolute: int) -> Found:
+    """Read the session of ``token``; it lives while its principal is active with the same
+    credential, it was used within ``idle`` and opened within ``absolute`` seconds."""
     cs = console_session
     if kind is Kind.CUSTOMER:
         principal = account
@@ -72,15 +84,20 @@ def lookup(
     row = conn.execute(
         select(cs.c.principal_id, principal.c.name, cs.c.csrf, cs.c.created_at, cs.c.seen_at)
         .join(principal, principal.c.id == cs.c.principal_id)
-        .where(cs.c.token_hash == key, cs.c.kind == kind.value, alive)
+        .where(cs.c.token_hash == _hash(token), cs.c.kind == kind.value, alive)
     ).first()
     if row is None or row[4] + idle <= now or row[3] + absolute <= now:
-        conn.execute(delete(cs).where(cs.c.token_hash == key))
-        return None
-    # Written at most once a minute: most page views then only read.
-    if now - int(row[4]) >= 60:
-        conn.execute(update(cs).where(cs.c.token_hash == key).values(seen_at=now))
-    return Session(kind, int(row[0]), str(row[1]), str(row[2]), int(row[3]))
+        return Found(None, True, False)
+    session = Session(kind, int(row[0]), str(row[1]), str(row[2]), int(row[3]))
+    return Found(session, False, now - int(row[4]) >= TOUCH_SECONDS)
+
+
+def touch(conn: Connection, token: str, now: int) -> None:
+    conn.execute(
+        update(console_session)
+        .where(console_session.c.token_hash == _hash(token))
+        .values(seen_at=now)
+    )
 
 
 def close(conn: Connection, token: str) -> None:

@@ -62,8 +62,18 @@ class Guard:
         token = request.cookies.get(COOKIES[kind])
         if not token or len(token) > 100:
             return None
-        with self._services.db.write() as conn:
-            return store.lookup(conn, kind, token, self._now(), self._idle, self._absolute)
+        now = self._now()
+        db = self._services.db
+        # Read first: a page view writes only when the row is stale or its idle clock is due.
+        with db.read() as conn:
+            found = store.lookup(conn, kind, token, now, self._idle, self._absolute)
+        if found.stale:
+            with db.write() as conn:
+                store.close(conn, token)
+        elif found.touch:
+            with db.write() as conn:
+                store.touch(conn, token, now)
+        return found.session
 
     def sign_out(self, request: Request, kind: Kind) -> None:
         token = request.cookies.get(COOKIES[kind])
@@ -112,9 +122,11 @@ class Guard:
         good = secrets.compare_digest(expected.encode(), secret.encode())
         if account is None or not good or not account.active:
             raise self._failed(subjects)
+        now = self._now()
         with self._services.db.write() as conn:
+            store.purge(conn, now, self._idle, self._absolute, WINDOW)
             token, session = store.open_session(
-                conn, Kind.CUSTOMER, account.id, account.access_key_id, self._now()
+                conn, Kind.CUSTOMER, account.id, account.access_key_id, now
             )
         return Signed(token, session)
 
@@ -126,10 +138,10 @@ class Guard:
             found = operators.verify(conn, name, password[:1024])
         if found is None:
             raise self._failed(subjects)
+        now = self._now()
         with self._services.db.write() as conn:
-            token, session = store.open_session(
-                conn, Kind.OPERATOR, found.id, found.name, self._now()
-            )
+            store.purge(conn, now, self._idle, self._absolute, WINDOW)
+            token, session = store.open_session(conn, Kind.OPERATOR, found.id, found.name, now)
         return Signed(token, session)
 
     # -- CSRF -------------------------------------------------------------------------------
