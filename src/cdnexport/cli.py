@@ -16,6 +16,7 @@ from cdnexport import logs
 from cdnexport.config import Settings
 from cdnexport.db import accounts
 from cdnexport.db.engine import Database
+from cdnexport.domain.names import InvalidName
 from cdnexport.services import Services, build_services
 from cdnexport.usage.logs.formats import LogFormat
 
@@ -133,7 +134,7 @@ def domain_add(account: AccountArg, domains: Annotated[list[str], typer.Argument
     try:
         with services.db.write() as conn:
             added = accounts.add_domains(conn, accounts.by_name(conn, account).id, domains)
-    except (accounts.NotFound, accounts.Conflict) as exc:
+    except (accounts.NotFound, accounts.Conflict, InvalidName) as exc:
         _fail(str(exc))
         return
     typer.echo(f"added {len(added)} domain(s)")
@@ -150,7 +151,7 @@ def group_create(
     try:
         with services.db.write() as conn:
             accounts.create_group(conn, accounts.by_name(conn, account).id, group, domains)
-    except accounts.NotFound as exc:
+    except (accounts.NotFound, InvalidName) as exc:
         _fail(str(exc))
         return
     typer.echo(f"group {group}: {len(domains)} domain(s)")

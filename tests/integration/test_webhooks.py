@@ -186,7 +186,9 @@ def test_failed_exports_send_export_failed(services: Services, account: Account)
     event = json.loads(memory.sent[0].body)
     assert event["type"] == "export.failed"
     assert event["data"]["TaskId"] == task_id and event["data"]["Status"] == "failed"
-    assert event["data"]["ErrorMessage"] == "The export failed."
+    assert event["data"]["ErrorMessage"] == (
+        "The export failed (ValueError); the service log has the details."
+    )
     assert "DownloadUrl" not in event["data"]
 
 

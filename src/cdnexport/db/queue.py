@@ -167,6 +167,21 @@ def release(conn: Connection, held: Claim, now: int) -> bool:
     return result.rowcount == 1
 
 
+def live_attempts(conn: Connection, task_ids: set[int], now: int) -> dict[int, int]:
+    """Of ``task_ids``, those an attempt holds with a lease not yet run out: id -> attempt."""
+    if not task_ids:
+        return {}
+    rows = conn.execute(
+        select(export_task.c.id, export_task.c.attempts).where(
+            export_task.c.id.in_(sorted(task_ids)),
+            export_task.c.status == _CREATED,
+            export_task.c.lease_owner.is_not(None),
+            export_task.c.lease_expires_at >= now,
+        )
+    )
+    return {int(task_id): int(attempt) for task_id, attempt in rows}
+
+
 def still_held(conn: Connection, held: Claim) -> bool:
     return conn.execute(select(export_task.c.id).where(_fence(held))).first() is not None
 
@@ -195,8 +210,19 @@ def fail_exhausted(conn: Connection, now: int, max_attempts: int) -> int:
 
 
 def purge_before(conn: Connection, cutoff: int) -> list[str]:
-    """Delete tasks created before ``cutoff``; returns the file keys to delete."""
+    """The file keys of tasks created before ``cutoff``: delete them, then ``purge_rows``."""
     old = export_task.c.created_at < cutoff
-    keys = [str(k) for k in conn.execute(select(export_task.c.file_key).where(old)).scalars()]
-    conn.execute(delete(export_task).where(old))
-    return [k for k in keys if k]
+    keys = conn.execute(select(export_task.c.file_key).where(old, export_task.c.file_key != ""))
+    return [str(k) for k in keys.scalars()]
+
+
+def purge_rows(conn: Connection, cutoff: int, keys: list[str]) -> int:
+    """Delete tasks created before ``cutoff`` whose file is one of ``keys`` (already deleted)
+    or who have none; returns how many."""
+    result = conn.execute(
+        delete(export_task).where(
+            export_task.c.created_at < cutoff,
+            or_(export_task.c.file_key == "", export_task.c.file_key.in_(keys)),
+        )
+    )
+    return int(result.rowcount)

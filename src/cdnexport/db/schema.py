@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -106,7 +107,16 @@ export_task = Table(
     Column("lease_expires_at", BigInteger, nullable=True),
     Index("ix_task_account_created", "account_id", "created_at"),
     Index("ix_task_queue", "status", "run_at"),
-    Index("ix_task_client_token", "account_id", "client_token"),
+    # At most one task per ClientToken and account (a token older than the idempotency window
+    # is cleared from its task before the token is used again).
+    Index(
+        "uq_task_client_token",
+        "account_id",
+        "client_token",
+        unique=True,
+        postgresql_where=text("client_token IS NOT NULL"),
+        sqlite_where=text("client_token IS NOT NULL"),
+    ),
     # Never reuse the id of a deleted task: ids name files and appear in old download links.
     sqlite_autoincrement=True,
 )
