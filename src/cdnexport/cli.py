@@ -318,7 +318,8 @@ def serve(
     """Serve the API and downloads, with export workers (N API processes with --processes)."""
     from cdnexport import metrics_dir
 
-    metrics_dir.prepare()  # before the import below brings in prometheus_client
+    # Before the import below brings in prometheus_client.
+    metrics_dir.prepare(Settings().data_dir / "metrics")
     from cdnexport.web.serve import ServeError
     from cdnexport.web.serve import serve as run_server
 
