@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import (
+    console_usage,
     dataset,
     formats_bench,
     load,
@@ -37,7 +38,7 @@ from cdnexport.db.engine import Database
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 
-PHASES = ("writers", "formats", "exports", "latency", "describe", "usage", "summary")
+PHASES = ("writers", "formats", "exports", "latency", "describe", "usage", "console", "summary")
 SIZES = (100_000, 1_000_000)
 BIG = 3_000_000
 SPEEDUP_TARGET = 10.0
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cdnexport-bench-") as tmp:
         root = Path(tmp)
         figures: list[Figure] = []
-        if set(phases) - {"formats", "usage", "summary"}:
+        if set(phases) - {"usage", "console", "summary"}:
             log(f"building the data set in {root}")
             data = dataset.build(
                 dataset.bench_settings(root / "data", "http://127.0.0.1:9"),
@@ -71,15 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             baseline: dict[int, float] = {}
             if "writers" in phases:
                 figures += _writers(data, root, baseline)
+            if "formats" in phases:
+                log("CSV and Parquet against the xlsx writer, 1,000,000 rows")
+                figures += formats_bench.figures(SIZES[-1], repeat=2)
             if "exports" in phases:
                 figures += _exports(data, root, baseline, args.repeats, args.big)
             if "latency" in phases:
                 figures += _latency(data, root, args.repeats)
             if "describe" in phases:
                 figures += _describe(data, root, args.seconds, args.pairs)
-        if "formats" in phases:
-            log("CSV and Parquet against the xlsx writer, 1,000,000 rows")
-            figures += formats_bench.figures(SIZES[-1], repeat=2)
         if "usage" in phases:
             # Its own databases: 100 domains x 31 days, and a table 50x larger.
             figures += usage_queries.figures(
@@ -88,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "summary" in phases:
             log("PDF summary: building its accounts, then PDF and xlsx tasks")
             figures += summary.figures(root / "summary", args.repeats)
+        if "console" in phases:
+            figures += console_usage.figures(root / "console", repeats=max(args.repeats, 5))
     print(table(figures))
     met = all_passed(figures)
     print("\nall targets met" if met else "\nsome targets missed (MISS above)")
