@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import dataset, load, procs, scaleout, stack, usage_queries, writers
+from bench import dataset, formats_bench, load, procs, scaleout, stack, usage_queries, writers
 from bench.dataset import MONTH_ROWS, Dataset, ExportShape, Key, shape_for
 from bench.exports import ExportRun, run_export
 from bench.load import LoadResult
@@ -27,7 +27,7 @@ from cdnexport.db.engine import Database
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 
-PHASES = ("writers", "exports", "latency", "describe", "usage")
+PHASES = ("writers", "formats", "exports", "latency", "describe", "usage")
 SIZES = (100_000, 1_000_000)
 BIG = 3_000_000
 SPEEDUP_TARGET = 10.0
@@ -61,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             baseline: dict[int, float] = {}
             if "writers" in phases:
                 figures += _writers(data, root, baseline)
+            if "formats" in phases:
+                log("CSV and Parquet against the xlsx writer, 1,000,000 rows")
+                figures += formats_bench.figures(SIZES[-1], repeat=2)
             if "exports" in phases:
                 figures += _exports(data, root, baseline, args.repeats, args.big)
             if "latency" in phases:

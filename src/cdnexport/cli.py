@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -15,6 +16,7 @@ from cdnexport import logs
 from cdnexport.config import Settings
 from cdnexport.db import accounts
 from cdnexport.db.engine import Database
+from cdnexport.domain.names import InvalidName
 from cdnexport.services import Services, build_services
 from cdnexport.usage.logs.formats import LogFormat
 
@@ -23,10 +25,14 @@ account_app = typer.Typer(no_args_is_help=True, help="Customer accounts and thei
 domain_app = typer.Typer(no_args_is_help=True, help="Domains owned by accounts.")
 group_app = typer.Typer(no_args_is_help=True, help="Domain groups of an account.")
 usage_app = typer.Typer(no_args_is_help=True, help="5-minute usage samples.")
+webhook_app = typer.Typer(
+    no_args_is_help=True, help="Webhooks: a signed POST when an account's export finishes."
+)
 app.add_typer(account_app, name="account")
 app.add_typer(domain_app, name="domain")
 app.add_typer(group_app, name="group")
 app.add_typer(usage_app, name="usage")
+app.add_typer(webhook_app, name="webhook")
 
 AccountArg = Annotated[str, typer.Argument(help="Account name (or id).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -100,7 +106,7 @@ def domain_add(account: AccountArg, domains: Annotated[list[str], typer.Argument
     try:
         with services.db.write() as conn:
             added = accounts.add_domains(conn, accounts.by_name(conn, account).id, domains)
-    except (accounts.NotFound, accounts.Conflict) as exc:
+    except (accounts.NotFound, accounts.Conflict, InvalidName) as exc:
         _fail(str(exc))
         return
     typer.echo(f"added {len(added)} domain(s)")
@@ -117,10 +123,63 @@ def group_create(
     try:
         with services.db.write() as conn:
             accounts.create_group(conn, accounts.by_name(conn, account).id, group, domains)
-    except accounts.NotFound as exc:
+    except (accounts.NotFound, InvalidName) as exc:
         _fail(str(exc))
         return
     typer.echo(f"group {group}: {len(domains)} domain(s)")
+
+
+@webhook_app.command("set")
+def webhook_set(
+    account: AccountArg,
+    url: Annotated[str, typer.Argument(help="http(s) URL that receives the events.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Send the account's export.succeeded / export.failed events to URL, signed with a new
+    secret (printed once; replaces any earlier webhook and secret)."""
+    from cdnexport.webhooks.manage import set_webhook
+    from cdnexport.webhooks.targets import TargetRefused
+
+    services = _services()
+    try:
+        done = set_webhook(services, account, url)
+    except (accounts.NotFound, TargetRefused) as exc:
+        _fail(str(exc))
+        return
+    out = {"AccountId": done.account_id, "Url": done.url, "Secret": done.secret}
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    for key, value in out.items():
+        typer.echo(f"{key}: {value}")
+    typer.echo("The secret is shown only now: keep it where your receiver can read it.")
+
+
+@webhook_app.command("deliveries")
+def webhook_deliveries(
+    account: AccountArg,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Attempts to show.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """The account's latest delivery attempts, newest first."""
+    from cdnexport.webhooks.manage import delivery_log
+
+    services = _services()
+    try:
+        log = delivery_log(services, account, limit)
+    except accounts.NotFound as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(entry) for entry in log]))
+        return
+    for entry in log:
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(entry.at))
+        outcome = entry.error or f"HTTP {entry.status_code}"
+        typer.echo(
+            f"{when}  {entry.event_id}  {entry.event_type}  task {entry.task_id}  "
+            f"attempt {entry.attempt}  {outcome}  {entry.duration_ms} ms  ({entry.event_status})"
+        )
 
 
 @usage_app.command("ingest")

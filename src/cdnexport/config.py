@@ -135,6 +135,24 @@ class Settings(BaseSettings):
         "fast",
         description="Workbook writer: `fast` (streaming, default) or `xlsxwriter` (reference).",
     )
+    webhook_retry_base_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="First retry delay of a webhook delivery that failed; doubles each time, "
+        "for 24 hours from the event.",
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=60,
+        description="How long a webhook delivery waits to connect, and then for each read of "
+        "the answer; longer counts as a failed attempt.",
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Allow webhook URLs on loopback, private, link-local and other non-public "
+        "addresses (refused by default, so an account cannot reach the service's own network).",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     log_format: Literal["text", "json"] = Field(
         "text",

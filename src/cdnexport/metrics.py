@@ -32,7 +32,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from cdnexport.db.engine import Database
-from cdnexport.db.schema import export_task
+from cdnexport.db.schema import export_task, webhook_event
+from cdnexport.db.webhooks import EventStatus
 from cdnexport.domain.task import TaskStatus
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -60,6 +61,12 @@ EXPORT_SECONDS = Histogram(
     buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
 )
 HEARTBEATS = Counter("cdnexport_worker_heartbeats", "Lease renewals written by export workers.")
+WEBHOOK_ATTEMPTS = Counter(
+    "cdnexport_webhook_attempts",
+    "Webhook delivery attempts, by outcome: delivered, retried (failed, tried again later) or "
+    "failed (given up after 24 hours).",
+    ["outcome"],
+)
 
 
 def observe_call(action: str, code: str, seconds: float) -> None:
@@ -78,7 +85,8 @@ def _children(action: str, code: str) -> tuple[Counter, Histogram]:
 
 class QueueCollector(Collector):
     """Tasks by status, waiting and running tasks, the oldest waiting task and the workers
-    holding leases, read from the task table at scrape time."""
+    holding leases, read from the task table at scrape time; webhook events by status and the
+    oldest undelivered one, from the outbox."""
 
     def __init__(self, db: Database, now: float) -> None:
         self._db = db
@@ -99,6 +107,14 @@ class QueueCollector(Collector):
                     created & leased
                 )
             ).one()
+            events = webhook_event.c
+            by_event = conn.execute(select(events.status, func.count()).group_by(events.status))
+            event_counts: dict[str, int] = {status: count for status, count in by_event}
+            pending_since = conn.execute(
+                select(func.min(events.created_at)).where(
+                    events.status == EventStatus.PENDING.value
+                )
+            ).scalar()
         by_status = GaugeMetricFamily(
             "cdnexport_tasks", "Export tasks kept, by status.", labels=["status"]
         )
@@ -118,6 +134,17 @@ class QueueCollector(Collector):
         )
         yield GaugeMetricFamily(
             "cdnexport_workers_busy", "Workers holding a live lease.", value=workers
+        )
+        webhook_events = GaugeMetricFamily(
+            "cdnexport_webhook_events", "Webhook events kept, by status.", labels=["status"]
+        )
+        for state in EventStatus:
+            webhook_events.add_metric([state.value], float(event_counts.get(state.value, 0)))
+        yield webhook_events
+        yield GaugeMetricFamily(
+            "cdnexport_webhook_oldest_pending_seconds",
+            "Age of the oldest webhook event not yet delivered (0 when none waits).",
+            value=0 if pending_since is None else max(self._now - int(pending_since), 0),
         )
 
 

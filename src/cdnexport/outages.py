@@ -12,6 +12,8 @@ import sqlite3
 
 import sqlalchemy.exc
 
+from cdnexport.storage.base import StorageError
+
 # SQLite reports schema mistakes ("no such table") as OperationalError too: only these are
 # the database being unavailable.
 _SQLITE_OUTAGES = ("database is locked", "database table is locked", "unable to open", "disk i/o")
@@ -34,6 +36,8 @@ def outage_of(exc: BaseException) -> str | None:
         return "redis"
     if _is_storage_outage(exc):
         return "storage"
+    if isinstance(exc, StorageError) and exc.__cause__ is not None:
+        return outage_of(exc.__cause__)  # the object store's own error says what happened
     return None
 
 

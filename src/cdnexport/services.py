@@ -16,6 +16,7 @@ from cdnexport.storage.base import BlobStore
 from cdnexport.storage.local import LocalBlobStore
 from cdnexport.usage.query import UsageSource
 from cdnexport.usage.store import SqlUsageStore
+from cdnexport.webhooks.sender import HttpSender, WebhookSender
 from cdnexport.worker.wakeup import LocalSignal, NoSignal, TaskSignal
 
 
@@ -28,6 +29,8 @@ class Services:
     nonces: NonceStore
     limiter: RateLimiter
     clock: Clock
+    #: Makes the HTTP client of a webhook delivery loop (which closes it when it stops).
+    webhook_sender: Callable[[], WebhookSender]
     #: Told of every new task; wakes the idle workers running in this process.
     wakeup: TaskSignal = field(default_factory=NoSignal)
     #: What ``/readyz`` checks: a name and a call that raises while that dependency is down.
@@ -52,6 +55,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         nonces=nonces,
         limiter=limiter,
         clock=clock,
+        webhook_sender=lambda: HttpSender(
+            settings.webhook_timeout_seconds, settings.webhook_allow_private
+        ),
         wakeup=LocalSignal(),
         probes=tuple(probes),
     )

@@ -106,6 +106,8 @@ def test_sigkilled_worker_task_is_rerun_to_success(services: Services, tmp_path:
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
+    scratch = services.settings.data_dir / "tmp"
+    assert list(scratch.iterdir()), "the killed attempt left no partial file to clean up"
 
     second = start_worker(services, log)
     try:
@@ -117,4 +119,5 @@ def test_sigkilled_worker_task_is_rerun_to_success(services: Services, tmp_path:
     assert (status, attempts) == (TaskStatus.SUCCESS.value, 2), log.read_text()
     files = [p for p in services.settings.exports_dir.rglob("*") if p.is_file()]
     assert [p.name for p in files] == [f"{task_id}.xlsx"]
+    assert list(scratch.iterdir()) == []  # the killed attempt's partial file is gone too
     assert second.returncode == 0

@@ -30,7 +30,7 @@ from tests.support import add_account, iso, make_services, v1_request, v3_reques
 ACTION_PARAMS: dict[str, tuple[str, ...]] = {
     "CreateUsageDetailDataExportTask": (
         "Type", "StartTime", "EndTime", "DomainNames", "Group", "Language", "TaskName",
-        "ClientToken", "TimeZone",
+        "ClientToken", "TimeZone", "FileFormat",
     ),
     "DescribeUserUsageDetailDataExportTask": ("PageSize", "PageNumber"),
     "DeleteUsageDetailDataExportTask": ("TaskId",),

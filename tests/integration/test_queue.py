@@ -85,8 +85,19 @@ def test_deleted_task_fences_its_worker(db: Database, account_id: int) -> None:
     held = claim(db, "w")
     assert held is not None
     with db.write() as conn:
-        assert tasks.delete_task(conn, account_id, task_id) is not None
+        assert tasks.delete_task(conn, account_id, task_id, "")
         assert not queue.complete(conn, held, NOW, "k", 1, 1)
+
+
+def test_delete_keeps_a_task_whose_file_was_stored_meanwhile(db: Database, account_id: int) -> None:
+    task_id = new_task(db, account_id)
+    held = claim(db, "w")
+    assert held is not None
+    with db.write() as conn:
+        assert queue.complete(conn, held, NOW, "k.xlsx", 1, 1)
+        # Delete saw the task running (no file) and deleted no object: the row must stay.
+        assert not tasks.delete_task(conn, account_id, task_id, "")
+        assert tasks.delete_task(conn, account_id, task_id, "k.xlsx")
 
 
 def test_retry_later_waits_then_fails_after_max_attempts(db: Database, account_id: int) -> None:
@@ -122,5 +133,8 @@ def test_purge_removes_old_tasks_and_returns_their_files(db: Database, account_i
     assert held is not None and held.task.id == old
     with db.write() as conn:
         queue.complete(conn, held, NOW, "exports/old.xlsx", 1, 1)
-        assert queue.purge_before(conn, NOW - 90 * 86400) == ["exports/old.xlsx"]
+        keys = queue.purge_before(conn, NOW - 90 * 86400)
+        assert keys == ["exports/old.xlsx"]
+        assert tasks.get_task(conn, account_id, old) is not None  # until its file is deleted
+        assert queue.purge_rows(conn, NOW - 90 * 86400, keys) == 1
         assert tasks.get_task(conn, account_id, old) is None

@@ -14,7 +14,8 @@ from boto3.s3.transfer import TransferConfig
 
 from cdnexport.cluster import free_port
 from cdnexport.storage.base import StorageError
-from cdnexport.storage.s3 import XLSX_TYPE, S3BlobStore, attachment, s3_client
+from cdnexport.storage.media import XLSX_TYPE
+from cdnexport.storage.s3 import S3BlobStore, attachment, s3_client
 from tests.scaleout.backing import S3Server
 
 MIB = 1024 * 1024
@@ -123,3 +124,24 @@ def test_wrong_secret_and_unreachable_store_are_storage_errors(
 )  # fmt: skip
 def test_attachment_header(name: str, expected: str) -> None:
     assert attachment(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "media_type"),
+    [
+        ("3/9.csv", "text/csv; charset=utf-8"),
+        ("3/10.csv.gz", "application/gzip"),
+        ("3/11.parquet", "application/vnd.apache.parquet"),
+    ],
+)
+def test_other_formats_are_stored_and_served_with_their_type(
+    store: S3BlobStore, tmp_path: Path, key: str, media_type: str
+) -> None:
+    source, data = workbook(tmp_path, 100)
+    name = f"usage-detail-flow-20240501-20240531-{key.split('/')[1]}"
+    store.put_file(key, source, filename=name)
+    url, _ = store.download_url(key, name, int(time.time()), 600)
+    status, headers, body = get(url)
+    assert (status, body) == (200, data)
+    assert headers["content-type"] == media_type
+    assert headers["content-disposition"] == f'attachment; filename="{name}"'

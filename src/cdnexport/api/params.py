@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cdnexport import errors
-from cdnexport.domain.task import ExportType, Language
+from cdnexport.domain.task import ExportType, FileFormat, Language
 from cdnexport.domain.window import validate_window
 from cdnexport.domain.zones import is_zone_name
 
@@ -41,6 +41,7 @@ class CreateParams:
     name: str
     time_zone: str | None
     client_token: str | None
+    file_format: FileFormat = FileFormat.XLSX
 
     @classmethod
     def from_wire(cls, raw: Mapping[str, str], now: int) -> CreateParams:
@@ -69,6 +70,7 @@ class CreateParams:
             name=name,
             time_zone=_parse_zone(raw.get("TimeZone")),
             client_token=_parse_token(raw.get("ClientToken")),
+            file_format=_parse_format(raw.get("FileFormat")),
         )
 
 
@@ -108,6 +110,19 @@ def _parse_zone(text: str | None) -> str | None:
     if not is_zone_name(text):
         raise errors.InvalidParameter("TimeZone", "It must be an IANA time zone name.")
     return text
+
+
+_FORMATS = {member.value: member for member in FileFormat}
+
+
+def _parse_format(text: str | None) -> FileFormat:
+    """``FileFormat``, an extension of ours: absent or empty means the workbook."""
+    if text is None or text.strip() == "":
+        return FileFormat.XLSX
+    found = _FORMATS.get(text.strip().lower())
+    if found is None:
+        raise errors.InvalidParameter("FileFormat", "It must be xlsx, csv, csv.gz or parquet.")
+    return found
 
 
 def _parse_token(text: str | None) -> str | None:

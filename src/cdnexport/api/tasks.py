@@ -6,16 +6,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from cdnexport import errors
 from cdnexport.api.context import RequestContext
 from cdnexport.api.params import CreateParams, DeleteParams, DescribeParams
 from cdnexport.db import accounts, tasks
-from cdnexport.domain.task import ExportTask, ScopeKind, TaskSpec, TaskStatus
+from cdnexport.domain.task import ExportTask, FileFormat, ScopeKind, TaskSpec, TaskStatus
 from cdnexport.domain.window import format_utc
 from cdnexport.export.naming import download_filename
 
 IDEMPOTENCY_SECONDS = 86400
 LIST_DAYS = 90
+#: Rounds of Delete: a second one is needed when the export stored its file meanwhile.
+_DELETE_ROUNDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +47,49 @@ def _digest(params: CreateParams) -> str:
         "name": params.name,
         "tz": params.time_zone,
     }
+    if params.file_format is not FileFormat.XLSX:
+        # Only when chosen, so the digests of tasks made before FileFormat existed still match.
+        fields["format"] = params.file_format.value
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
 def create_task(ctx: RequestContext, params: CreateParams) -> CreateResult:
     """Validate the scope against what the caller owns and queue the export."""
+    digest = _digest(params)
+    try:
+        return _create(ctx, params, digest)
+    except IntegrityError:
+        # A concurrent Create with the same ClientToken committed first (the unique index
+        # refused this one's row): answer its task.
+        if not params.client_token:
+            raise
+        with ctx.services.db.read() as conn:
+            found = tasks.by_client_token(conn, ctx.account.id, params.client_token)
+        if found is None:
+            raise
+        return _same_task(found, digest)
+
+
+def _same_task(found: tuple[ExportTask, str], digest: str) -> CreateResult:
+    task, old_digest = found
+    if old_digest != digest:
+        raise errors.IdempotentParameterMismatch()
+    return CreateResult(task.id, task.spec.start, task.spec.end)
+
+
+def _create(ctx: RequestContext, params: CreateParams, digest: str) -> CreateResult:
     account_id = ctx.account.id
     settings = ctx.services.settings
-    digest = _digest(params)
     with ctx.services.db.write() as conn:
+        # Creates of one account take turns from here to the commit: the quota count and the
+        # ClientToken look-up stay true until this task is inserted.
+        tasks.lock_account(conn, account_id)
         if params.client_token:
-            found = tasks.by_client_token(
-                conn, account_id, params.client_token, ctx.now - IDEMPOTENCY_SECONDS
-            )
+            found = tasks.by_client_token(conn, account_id, params.client_token)
+            if found is not None and found[0].created_at >= ctx.now - IDEMPOTENCY_SECONDS:
+                return _same_task(found, digest)
             if found is not None:
-                task, old_digest = found
-                if old_digest != digest:
-                    raise errors.IdempotentParameterMismatch()
-                return CreateResult(task.id, task.spec.start, task.spec.end)
+                tasks.forget_client_token(conn, found[0].id)
         domains: tuple[str, ...] = ()
         if params.group:
             scope = ScopeKind.GROUP
@@ -84,6 +113,7 @@ def create_task(ctx: RequestContext, params: CreateParams) -> CreateResult:
             language=params.language,
             time_zone=params.time_zone or settings.time_zone,
             name=params.name,
+            file_format=params.file_format,
         )
         task_id = tasks.insert_task(conn, account_id, spec, ctx.now, params.client_token, digest)
     return CreateResult(task_id, params.start, params.end)
@@ -103,6 +133,7 @@ class TaskView:
             "Type": spec.export_type.value,
             "Language": spec.language.value,
             "TimeZone": spec.time_zone,
+            "FileFormat": spec.file_format.value,
         }
         if spec.domains:
             config["DomainNames"] = ",".join(spec.domains)
@@ -171,11 +202,21 @@ class DeleteResult:
 
 
 def delete_task(ctx: RequestContext, params: DeleteParams) -> DeleteResult:
-    """Remove the task and its file; a running export stops at its next heartbeat."""
-    with ctx.services.db.write() as conn:
-        task = tasks.delete_task(conn, ctx.account.id, params.task_id)
-    if task is None:
-        raise errors.InvalidTaskId()
-    if task.file_key:
-        ctx.services.store.delete(task.file_key)
-    return DeleteResult()
+    """Remove the task and its file; a running export stops at its next heartbeat.
+
+    The file goes first and the row after, so that an object store that cannot be reached
+    answers ServiceUnavailable with the task (and the way to its file) still there. A file
+    stored while this ran (the export finished meanwhile) is deleted in a second round.
+    """
+    db, store = ctx.services.db, ctx.services.store
+    for _ in range(_DELETE_ROUNDS):
+        with db.read() as conn:
+            task = tasks.get_task(conn, ctx.account.id, params.task_id)
+        if task is None:
+            raise errors.InvalidTaskId()
+        if task.file_key:
+            store.delete(task.file_key)
+        with db.write() as conn:
+            if tasks.delete_task(conn, ctx.account.id, task.id, task.file_key):
+                return DeleteResult()
+    raise errors.ServiceUnavailable()

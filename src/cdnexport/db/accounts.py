@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from cdnexport.db import rawsql
 from cdnexport.db.engine import Database
 from cdnexport.db.schema import account, domain, domain_group, group_member
+from cdnexport.domain import names as names_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +105,10 @@ def set_active(conn: Connection, account_id: int, active: bool) -> None:
 
 
 def add_domains(conn: Connection, account_id: int, names: Sequence[str]) -> list[str]:
-    """Give domains to an account; returns the names added (already-owned ones are skipped)."""
+    """Give domains to an account; returns the names added (already-owned ones are skipped).
+    Raises ``InvalidName`` before adding any when one is not a hostname."""
     added = []
-    for raw in names:
-        name = raw.strip().lower()
+    for name in [names_rules.domain_name(raw) for raw in names]:
         owner = conn.execute(select(domain.c.account_id).where(domain.c.name == name)).scalar()
         if owner == account_id:
             continue
@@ -136,6 +137,7 @@ def all_domain_ids(conn: Connection, account_id: int) -> list[int]:
 
 def create_group(conn: Connection, account_id: int, name: str, domains: Sequence[str]) -> None:
     """Create (or extend) a domain group from domains the account owns."""
+    names_rules.group_name(name)
     ids = domain_ids(conn, account_id, [d.strip().lower() for d in domains])
     if ids is None:
         raise NotFound("every domain of a group must belong to the account")

@@ -5,6 +5,9 @@ reads, works on both SQLite and PostgreSQL, and recovers a SIGKILLed worker by i
 (measured in shared/reference/deps.md, section 1). Every write after the claim is fenced on
 (id, lease_owner, attempts, status=created): a worker that lost its lease, or whose task was
 deleted, changes nothing.
+
+The three ways a task finishes (``complete``, ``fail``, ``fail_exhausted``) are also where its
+webhook event is written, in the same transaction, whatever the task's kind.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, or_, select, update
 
+from cdnexport.db import webhooks
 from cdnexport.db.schema import export_task
 from cdnexport.db.tasks import COLUMNS, from_row
+from cdnexport.db.webhooks import EventType
 from cdnexport.domain.task import ExportTask, TaskStatus
 
 _CREATED = TaskStatus.CREATED.value
@@ -103,7 +108,10 @@ def complete(
             updated_at=now,
         )
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    webhooks.record_finish(conn, held.task.id, EventType.SUCCEEDED, now)
+    return True
 
 
 def fail(conn: Connection, held: Claim, now: int, message: str) -> bool:
@@ -119,7 +127,10 @@ def fail(conn: Connection, held: Claim, now: int, message: str) -> bool:
             updated_at=now,
         )
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    webhooks.record_finish(conn, held.task.id, EventType.FAILED, now)
+    return True
 
 
 def retry_later(conn: Connection, held: Claim, now: int, run_at: int, message: str) -> bool:
@@ -156,13 +167,28 @@ def release(conn: Connection, held: Claim, now: int) -> bool:
     return result.rowcount == 1
 
 
+def live_attempts(conn: Connection, task_ids: set[int], now: int) -> dict[int, int]:
+    """Of ``task_ids``, those an attempt holds with a lease not yet run out: id -> attempt."""
+    if not task_ids:
+        return {}
+    rows = conn.execute(
+        select(export_task.c.id, export_task.c.attempts).where(
+            export_task.c.id.in_(sorted(task_ids)),
+            export_task.c.status == _CREATED,
+            export_task.c.lease_owner.is_not(None),
+            export_task.c.lease_expires_at >= now,
+        )
+    )
+    return {int(task_id): int(attempt) for task_id, attempt in rows}
+
+
 def still_held(conn: Connection, held: Claim) -> bool:
     return conn.execute(select(export_task.c.id).where(_fence(held))).first() is not None
 
 
 def fail_exhausted(conn: Connection, now: int, max_attempts: int) -> int:
     """Fail tasks whose last allowed attempt died (its lease ran out); returns how many."""
-    result = conn.execute(
+    failed = conn.execute(
         update(export_task)
         .where(
             export_task.c.status == _CREATED,
@@ -176,13 +202,27 @@ def fail_exhausted(conn: Connection, now: int, max_attempts: int) -> int:
             lease_expires_at=None,
             updated_at=now,
         )
-    )
-    return int(result.rowcount)
+        .returning(export_task.c.id)
+    ).all()
+    for (task_id,) in failed:
+        webhooks.record_finish(conn, int(task_id), EventType.FAILED, now)
+    return len(failed)
 
 
 def purge_before(conn: Connection, cutoff: int) -> list[str]:
-    """Delete tasks created before ``cutoff``; returns the file keys to delete."""
+    """The file keys of tasks created before ``cutoff``: delete them, then ``purge_rows``."""
     old = export_task.c.created_at < cutoff
-    keys = [str(k) for k in conn.execute(select(export_task.c.file_key).where(old)).scalars()]
-    conn.execute(delete(export_task).where(old))
-    return [k for k in keys if k]
+    keys = conn.execute(select(export_task.c.file_key).where(old, export_task.c.file_key != ""))
+    return [str(k) for k in keys.scalars()]
+
+
+def purge_rows(conn: Connection, cutoff: int, keys: list[str]) -> int:
+    """Delete tasks created before ``cutoff`` whose file is one of ``keys`` (already deleted)
+    or who have none; returns how many."""
+    result = conn.execute(
+        delete(export_task).where(
+            export_task.c.created_at < cutoff,
+            or_(export_task.c.file_key == "", export_task.c.file_key.in_(keys)),
+        )
+    )
+    return int(result.rowcount)

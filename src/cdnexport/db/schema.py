@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -88,6 +89,7 @@ export_task = Table(
     Column("group_name", String(128), nullable=False, default=""),
     Column("language", String(8), nullable=False),
     Column("time_zone", String(64), nullable=False),
+    Column("file_format", String(8), nullable=False, server_default="xlsx"),
     Column("client_token", String(64), nullable=True),
     Column("params_digest", String(64), nullable=False, default=""),
     Column("status", String(8), nullable=False),
@@ -105,7 +107,16 @@ export_task = Table(
     Column("lease_expires_at", BigInteger, nullable=True),
     Index("ix_task_account_created", "account_id", "created_at"),
     Index("ix_task_queue", "status", "run_at"),
-    Index("ix_task_client_token", "account_id", "client_token"),
+    # At most one task per ClientToken and account (a token older than the idempotency window
+    # is cleared from its task before the token is used again).
+    Index(
+        "uq_task_client_token",
+        "account_id",
+        "client_token",
+        unique=True,
+        postgresql_where=text("client_token IS NOT NULL"),
+        sqlite_where=text("client_token IS NOT NULL"),
+    ),
     # Never reuse the id of a deleted task: ids name files and appear in old download links.
     sqlite_autoincrement=True,
 )
@@ -135,4 +146,51 @@ ingested_log = Table(
     Column("static_https", BigInteger, nullable=False),
     Column("ingested_at", BigInteger, nullable=False),
     PrimaryKeyConstraint("account_id", "file_digest", "domain_id"),
+)
+
+# One webhook per account: where its events go and the key that signs them.
+webhook_endpoint = Table(
+    "webhook_endpoint",
+    metadata,
+    Column("account_id", Id, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# The outbox: one row per event, written in the transaction that finishes the task, so an
+# event exists exactly when the finish does; the delivery loop claims due rows with a lease.
+webhook_event = Table(
+    "webhook_event",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", Id, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+    # No foreign key: a task deleted or purged before delivery still has its event delivered.
+    Column("task_id", BigInteger, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=False, default=""),
+    Index("ix_webhook_event_due", "status", "next_attempt_at"),
+    Index("ix_webhook_event_account", "account_id", "created_at"),
+)
+
+# Every delivery attempt, for `cdnexport webhook deliveries`.
+webhook_delivery = Table(
+    "webhook_delivery",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(40), nullable=False),
+    Column("account_id", Id, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=False, default=""),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_webhook_delivery_account", "account_id", "at"),
 )

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from cdnexport.db import rawsql
 from cdnexport.db.engine import Database
-from cdnexport.db.schema import export_task
+from cdnexport.db.schema import account, export_task
 from cdnexport.domain.task import (
     ExportTask,
     ExportType,
+    FileFormat,
     Language,
     ScopeKind,
     TaskSpec,
@@ -40,6 +41,7 @@ COLUMNS = (
     export_task.c.file_size,
     export_task.c.row_count,
     export_task.c.attempts,
+    export_task.c.file_format,
 )
 
 
@@ -49,12 +51,13 @@ _EXPORT_TYPES = {member.value: member for member in ExportType}
 _SCOPES = {member.value: member for member in ScopeKind}
 _LANGUAGES = {member.value: member for member in Language}
 _STATUSES = {member.value: member for member in TaskStatus}
+_FORMATS = {member.value: member for member in FileFormat}
 
 
 def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
     """Build the record from a row selected with ``COLUMNS``."""
     (tid, account_id, etype, start, end, scope, domains, group, lang, tz, name, status,
-     created, updated, progress, error, key, size, rows, attempts) = tuple(row)  # fmt: skip
+     created, updated, progress, error, key, size, rows, attempts, fmt) = tuple(row)  # fmt: skip
     spec = TaskSpec(
         export_type=_EXPORT_TYPES.get(etype) or ExportType(etype),
         start=int(start),
@@ -65,6 +68,7 @@ def from_row(row: Row[Any] | Sequence[Any]) -> ExportTask:
         language=_LANGUAGES.get(lang) or Language(lang),
         time_zone=str(tz),
         name=str(name),
+        file_format=_FORMATS.get(fmt) or FileFormat(fmt),
     )
     return ExportTask(
         id=int(tid),
@@ -103,6 +107,7 @@ def insert_task(
             group_name=spec.group,
             language=spec.language.value,
             time_zone=spec.time_zone,
+            file_format=spec.file_format.value,
             client_token=client_token,
             params_digest=params_digest,
             status=TaskStatus.CREATED.value,
@@ -135,23 +140,31 @@ def count_unfinished(conn: Connection, account_id: int) -> int:
     )
 
 
-def by_client_token(
-    conn: Connection, account_id: int, token: str, since: int
-) -> tuple[ExportTask, str] | None:
-    """The task created with ``token`` since ``since``, with the digest of its parameters."""
+def lock_account(conn: Connection, account_id: int) -> None:
+    """Hold the account's row until the transaction ends, so that Creates of one account take
+    turns between counting its tasks and inserting one (PostgreSQL; SQLite's writers already
+    take turns). ``FOR NO KEY UPDATE`` leaves inserts that only reference the row unblocked."""
+    conn.execute(
+        select(account.c.id).where(account.c.id == account_id).with_for_update(key_share=True)
+    )
+
+
+def by_client_token(conn: Connection, account_id: int, token: str) -> tuple[ExportTask, str] | None:
+    """The task created with ``token``, with the digest of its parameters."""
     row = conn.execute(
-        select(*COLUMNS, export_task.c.params_digest)
-        .where(
+        select(*COLUMNS, export_task.c.params_digest).where(
             export_task.c.account_id == account_id,
             export_task.c.client_token == token,
-            export_task.c.created_at >= since,
         )
-        .order_by(export_task.c.id.desc())
-        .limit(1)
     ).first()
     if row is None:
         return None
     return from_row(row[:-1]), str(row[-1])
+
+
+def forget_client_token(conn: Connection, task_id: int) -> None:
+    """Free a token past its idempotency window for a new task (one task per token)."""
+    conn.execute(update(export_task).where(export_task.c.id == task_id).values(client_token=None))
 
 
 def get_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | None:
@@ -161,12 +174,18 @@ def get_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | No
     return from_row(row) if row else None
 
 
-def delete_task(conn: Connection, account_id: int, task_id: int) -> ExportTask | None:
-    """Remove the task row; a worker running it loses its fence and discards its file."""
-    task = get_task(conn, account_id, task_id)
-    if task is not None:
-        conn.execute(delete(export_task).where(export_task.c.id == task_id))
-    return task
+def delete_task(conn: Connection, account_id: int, task_id: int, file_key: str) -> bool:
+    """Remove the task row if its file is still ``file_key`` (the one already deleted from the
+    object store); False when the row is gone or its worker stored a file meanwhile. A worker
+    running it loses its fence and discards its file."""
+    result = conn.execute(
+        delete(export_task).where(
+            export_task.c.id == task_id,
+            export_task.c.account_id == account_id,
+            export_task.c.file_key == file_key,
+        )
+    )
+    return result.rowcount == 1
 
 
 _NAMES = ", ".join(column.name for column in COLUMNS)

@@ -24,6 +24,16 @@ class TaskStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class FileFormat(enum.StrEnum):
+    """The container of a detail export: the workbook, or the detail rows alone as CSV
+    (optionally gzipped) or Parquet."""
+
+    XLSX = "xlsx"
+    CSV = "csv"
+    CSV_GZ = "csv.gz"
+    PARQUET = "parquet"
+
+
 class ScopeKind(enum.StrEnum):
     ACCOUNT = "account"
     GROUP = "group"
@@ -46,6 +56,7 @@ class TaskSpec:
     language: Language
     time_zone: str
     name: str
+    file_format: FileFormat = FileFormat.XLSX
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,7 +204,10 @@ def escape_text(value: str) -> str:
 
 
 def escape_attribute(value: str) -> str:
-    """Plain XML escaping, enough for sheet names: they cannot hold control characters."""
+    """Escape ``value`` for an XML attribute or a chart's text, where Excel decodes no
+    ``_xHHHH_``: a character XML 1.0 cannot hold becomes U+FFFD."""
+    value = _SURROGATE.sub("\ufffd", value)
+    value = _NOT_IN_XML.sub("\ufffd", value)
     return (
         value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )

@@ -47,7 +47,9 @@ class XlsxWriterWorkbook:
     """Writes one .xlsx file at ``path``; rows are flushed as they are written."""
 
     def __init__(self, path: Path) -> None:
-        self._book: Any = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        # Its row files go beside the workbook, so that they go when the attempt's folder goes.
+        options = {"constant_memory": True, "tmpdir": str(path.parent)}
+        self._book: Any = xlsxwriter.Workbook(str(path), options)
         self._bold: Any = self._book.add_format({"bold": True})
         self._datetime: Any = self._book.add_format({"num_format": DATETIME_FORMAT})
         # Top-aligned, so that a label stays beside the first line of a wrapped text.

@@ -20,11 +20,11 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cdnexport.storage.base import StorageError
+from cdnexport.storage.media import content_type
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PART_SIZE = 16 * 1024 * 1024
 _PLAIN_NAME = re.compile(r"^[\w.-]+$", re.ASCII)
 _FAILURES = (BotoCoreError, ClientError, Boto3Error)
@@ -67,7 +67,7 @@ class S3BlobStore:
     def put_file(self, key: str, source: Path, *, filename: str = "") -> int:
         size = source.stat().st_size
         # Kept on the object too: servers that ignore ResponseContentDisposition still name it.
-        extra = {"ContentType": XLSX_TYPE}
+        extra = {"ContentType": content_type(filename or key)}
         if filename:
             extra["ContentDisposition"] = attachment(filename)
         try:
@@ -104,7 +104,7 @@ class S3BlobStore:
         params = {
             "Bucket": self.bucket,
             "Key": self.object_key(key),
-            "ResponseContentType": XLSX_TYPE,
+            "ResponseContentType": content_type(filename or key),
         }
         if filename:
             params["ResponseContentDisposition"] = attachment(filename)

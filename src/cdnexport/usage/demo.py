@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select
 
 from cdnexport.db.engine import Database
 from cdnexport.db.schema import account, domain, domain_group, group_member
+from cdnexport.domain.names import domain_name
 from cdnexport.domain.regions import REGIONS
 from cdnexport.domain.task import SLOT_SECONDS
 from cdnexport.usage.samples import SampleBatch
@@ -49,7 +50,9 @@ class DemoReport:
 def demo_domain_names(account_name: str, count: int) -> tuple[str, ...]:
     """``cdn1.<account>.demo.example`` ... with the account name made a DNS label."""
     label = re.sub(r"[^a-z0-9]+", "-", account_name.lower()).strip("-")[:40].strip("-")
-    return tuple(f"cdn{i}.{label or 'account'}.demo.example" for i in range(1, count + 1))
+    return tuple(
+        domain_name(f"cdn{i}.{label or 'account'}.demo.example") for i in range(1, count + 1)
+    )
 
 
 def generate_demo(

@@ -32,6 +32,7 @@ from cdnexport.api.table import ACTIONS
 from cdnexport.protocol.request import RpcRequest
 from cdnexport.services import Services
 from cdnexport.storage.local import InvalidLink, LocalBlobStore
+from cdnexport.storage.media import content_type
 from cdnexport.web.rpc import RpcEdge, RpcResponse
 
 log = logging.getLogger(__name__)
@@ -140,11 +141,8 @@ def create_app(
             )
         except InvalidLink:
             return PlainTextResponse("Forbidden: invalid or expired link", status_code=403)
-        return FileResponse(
-            path,
-            filename=filename or path.name,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        name = filename or path.name
+        return FileResponse(path, filename=name, media_type=content_type(name))
 
     async def healthz(_request: Request) -> Response:
         """Liveness: the process answers."""

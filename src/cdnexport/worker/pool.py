@@ -1,4 +1,5 @@
-"""Run several workers as threads: inside ``serve`` (as an app lifespan) or on their own."""
+"""Run several workers as threads, with the webhook delivery loop beside them: inside ``serve``
+(as an app lifespan) or on their own."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from cdnexport.services import Services
+from cdnexport.webhooks.delivery import Deliverer
 from cdnexport.worker.runner import Worker
 
 log = logging.getLogger(__name__)
@@ -20,6 +22,7 @@ class WorkerPool:
         self.stop = threading.Event()
         self._wakeup = services.wakeup
         self.workers = [Worker(services, stop=self.stop) for _ in range(count)]
+        self.deliverer = Deliverer(services, stop=self.stop)
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -27,6 +30,12 @@ class WorkerPool:
             thread = threading.Thread(target=worker.run, name=f"export-worker-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        if self.workers:
+            delivery = threading.Thread(
+                target=self.deliverer.run, name="webhook-delivery", daemon=True
+            )
+            delivery.start()
+            self._threads.append(delivery)
 
     def shutdown(self, timeout: float = 30.0) -> None:
         """Ask every worker to stop; a running export hands its task back and ends."""
