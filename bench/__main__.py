@@ -16,7 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import dataset, formats_bench, load, procs, scaleout, stack, usage_queries, writers
+from bench import (
+    console_usage,
+    dataset,
+    formats_bench,
+    load,
+    procs,
+    scaleout,
+    stack,
+    usage_queries,
+    writers,
+)
 from bench.dataset import MONTH_ROWS, Dataset, ExportShape, Key, shape_for
 from bench.exports import ExportRun, run_export
 from bench.load import LoadResult
@@ -27,7 +37,7 @@ from cdnexport.db.engine import Database
 from cdnexport.export.fastxlsx import FastXlsxWriter
 from cdnexport.export.xlsxwriter_writer import XlsxWriterWorkbook
 
-PHASES = ("writers", "formats", "exports", "latency", "describe", "usage")
+PHASES = ("writers", "formats", "exports", "latency", "describe", "usage", "console")
 SIZES = (100_000, 1_000_000)
 BIG = 3_000_000
 SPEEDUP_TARGET = 10.0
@@ -52,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cdnexport-bench-") as tmp:
         root = Path(tmp)
         figures: list[Figure] = []
-        if set(phases) - {"usage"}:
+        if set(phases) - {"usage", "console"}:
             log(f"building the data set in {root}")
             data = dataset.build(
                 dataset.bench_settings(root / "data", "http://127.0.0.1:9"),
@@ -75,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures += usage_queries.figures(
                 root / "usage", scale=args.usage_scale, repeats=max(args.repeats, 5)
             )
+        if "console" in phases:
+            figures += console_usage.figures(root / "console", repeats=max(args.repeats, 5))
     print(table(figures))
     met = all_passed(figures)
     print("\nall targets met" if met else "\nsome targets missed (MISS above)")

@@ -25,6 +25,7 @@ account_app = typer.Typer(no_args_is_help=True, help="Customer accounts and thei
 domain_app = typer.Typer(no_args_is_help=True, help="Domains owned by accounts.")
 group_app = typer.Typer(no_args_is_help=True, help="Domain groups of an account.")
 usage_app = typer.Typer(no_args_is_help=True, help="5-minute usage samples.")
+operator_app = typer.Typer(no_args_is_help=True, help="Operators of the web console.")
 webhook_app = typer.Typer(
     no_args_is_help=True, help="Webhooks: a signed POST when an account's export finishes."
 )
@@ -32,6 +33,7 @@ app.add_typer(account_app, name="account")
 app.add_typer(domain_app, name="domain")
 app.add_typer(group_app, name="group")
 app.add_typer(usage_app, name="usage")
+app.add_typer(operator_app, name="operator")
 app.add_typer(webhook_app, name="webhook")
 
 AccountArg = Annotated[str, typer.Argument(help="Account name (or id).")]
@@ -97,6 +99,32 @@ def _set_active(name: str, active: bool) -> None:
             accounts.set_active(conn, accounts.by_name(conn, name).id, active)
     except accounts.NotFound as exc:
         _fail(str(exc))
+
+
+@operator_app.command("add")
+def operator_add(
+    name: Annotated[str, typer.Argument(help="Operator name (used to sign in).")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a web console operator (/console/operator/); the password is stored hashed."""
+    from cdnexport.db import operators
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    services = _services()
+    try:
+        with services.db.write() as conn:
+            operators.create_operator(conn, name, password, int(services.clock.now()))
+    except (accounts.Conflict, ValueError) as exc:
+        _fail(str(exc))
+        return
+    typer.echo(
+        f"operator {name!r} created; sign in at {services.settings.base_url}/console/operator/"
+    )
 
 
 @domain_app.command("add")

@@ -135,6 +135,16 @@ class Settings(BaseSettings):
         "fast",
         description="Workbook writer: `fast` (streaming, default) or `xlsxwriter` (reference).",
     )
+    console_idle_seconds: int = Field(
+        1800,
+        ge=60,
+        description="A web console session ends after this many seconds without a request.",
+    )
+    console_session_seconds: int = Field(
+        43_200,
+        ge=300,
+        description="A web console session ends this many seconds after sign-in, however used.",
+    )
     webhook_retry_base_seconds: float = Field(
         30.0,
         gt=0,

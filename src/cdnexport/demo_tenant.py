@@ -35,6 +35,7 @@ cdnexport is serving the demo tenant.
   Endpoint        : {public_url}
   AccessKeyId     : {account.access_key_id}
   AccessKeySecret : {account.access_key_secret}
+  Web console     : {public_url}/console/  (sign in with the AccessKey ID and Secret above)
 
 Try it with the official SDK (pip install alibabacloud_cdn20180510):
 

@@ -90,3 +90,30 @@ def test_demo_tenant_is_created_once_and_banner_has_a_runnable_snippet(tmp_path:
     assert 'start_time="2026-05-21T00:00:00Z", end_time="2026-05-28T00:00:00Z"' in banner
     snippet = banner.split("(pip install alibabacloud_cdn20180510):", 1)[1]
     compile(snippet, "<banner>", "exec")
+
+
+def test_operator_add_stores_only_a_hash(data_dir: Path) -> None:
+    from sqlalchemy import select
+
+    from cdnexport.db import operators
+    from cdnexport.db.schema import operator
+
+    out = runner.invoke(
+        app, ["operator", "add", "ops", "--password-stdin"], input="s3cret-enough!\n"
+    )
+    assert out.exit_code == 0, out.output
+    assert "/console/operator/" in out.output
+    short = runner.invoke(app, ["operator", "add", "ops2", "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "at least 12" in short.output
+    again = runner.invoke(
+        app, ["operator", "add", "ops", "--password-stdin"], input="s3cret-enough!\n"
+    )
+    assert again.exit_code == 2 and "exists" in again.output
+    services = make_services(data_dir.parent, SystemClock(), data_dir=data_dir)
+    with services.db.write() as conn:
+        stored = conn.execute(select(operator.c.password_hash)).scalar_one()
+        assert stored.startswith("$argon2id$") and "s3cret" not in stored
+        assert operators.verify(conn, "ops", "s3cret-enough!") is not None
+        assert operators.verify(conn, "ops", "s3cret-enough?") is None
+        assert operators.verify(conn, "nobody", "s3cret-enough!") is None
+    services.db.dispose()

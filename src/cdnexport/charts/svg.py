@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -42,6 +42,14 @@ _MARGIN_RIGHT: Final = 16
 _MARGIN_TOP: Final = 36
 _MARGIN_BOTTOM: Final = 56
 _LABEL_PX: Final = 7  # a conservative width of one character of the 11 px axis font
+
+
+def format_bps(value: float) -> str:
+    """A bandwidth with the largest unit that keeps it at or above 1, three significant digits."""
+    for scale, unit in _UNITS:
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return "0 bps"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,9 @@ class BandwidthChart:
     peak_label: str = ""
     legend: bool = True
     extra_attributes: dict[str, str] = field(default_factory=dict)
+    #: How axis labels, the reference line and the peak show a value (bytes or requests
+    #: charts pass their own).
+    value_format: Callable[[float], str] = format_bps
 
 
 def render_svg(chart: BandwidthChart, *, width: int = 960, height: int = 320) -> str:
@@ -116,25 +127,18 @@ def render_svg(chart: BandwidthChart, *, width: int = 960, height: int = 320) ->
         y="20",
         **{"font-size": "14", "font-weight": "bold"},
     )
-    _value_axis(svg, plot)
+    _value_axis(svg, plot, chart.value_format)
     _time_axis(svg, plot, chart.times, chart.step)
     for index, line in enumerate(chart.lines):
         _curve(svg, plot, line, COLOURS[index % len(COLOURS)], 1.5 if index == 0 else 1.0)
     if chart.percentile95 is not None:
-        _level(svg, plot, chart.percentile95)
+        _level(svg, plot, chart.percentile95, chart.value_format)
     if chart.peak is not None and chart.lines and 0 <= chart.peak < plot.slots:
-        _peak(svg, plot, chart.peak, chart.lines[0].values[chart.peak], chart.peak_label)
+        value = chart.lines[0].values[chart.peak]
+        _peak(svg, plot, chart.peak, value, chart.peak_label, chart.value_format)
     if chart.legend:
         _legend(svg, plot, chart)
     return ET.tostring(svg, encoding="unicode")
-
-
-def format_bps(value: float) -> str:
-    """A bandwidth with the largest unit that keeps it at or above 1, three significant digits."""
-    for scale, unit in _UNITS:
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return "0 bps"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +187,7 @@ def _nice_step(rough: float) -> float:
     return 10 * magnitude
 
 
-def _value_axis(svg: ET.Element, plot: _Plot) -> None:
+def _value_axis(svg: ET.Element, plot: _Plot, shown: Callable[[float], str]) -> None:
     for tick in range(5):
         value = plot.top * tick / 4
         y = f"{plot.y(value):.1f}"
@@ -196,7 +200,7 @@ def _value_axis(svg: ET.Element, plot: _Plot) -> None:
             y2=y,
             stroke="#d9d9d9",
         )
-        label = format_bps(value) if tick else "0"
+        label = shown(value) if tick else "0"
         _text(
             svg,
             "text",
@@ -291,7 +295,7 @@ def _reduced(plot: _Plot, values: Sequence[float]) -> list[tuple[float, float]]:
     return points
 
 
-def _level(svg: ET.Element, plot: _Plot, level: Level) -> None:
+def _level(svg: ET.Element, plot: _Plot, level: Level, shown: Callable[[float], str]) -> None:
     y = f"{plot.y(level.value):.1f}"
     _add(
         svg,
@@ -306,7 +310,7 @@ def _level(svg: ET.Element, plot: _Plot, level: Level) -> None:
     _text(
         svg,
         "text",
-        f"{level.label}: {format_bps(level.value)}",
+        f"{level.label}: {shown(level.value)}",
         x=str(plot.left + plot.inner_width - 4),
         y=f"{plot.y(level.value) - 4:.1f}",
         fill=PERCENTILE_COLOUR,
@@ -314,12 +318,19 @@ def _level(svg: ET.Element, plot: _Plot, level: Level) -> None:
     )
 
 
-def _peak(svg: ET.Element, plot: _Plot, slot: int, value: float, label: str) -> None:
+def _peak(
+    svg: ET.Element,
+    plot: _Plot,
+    slot: int,
+    value: float,
+    label: str,
+    shown: Callable[[float], str],
+) -> None:
     x, y = plot.x(slot + 0.5), plot.y(value)
     _add(
         svg, "circle", cx=f"{x:.1f}", cy=f"{y:.1f}", r="3.5", fill=PEAK_COLOUR, **{"class": "peak"}
     )
-    text = f"{label}: {format_bps(value)}" if label else format_bps(value)
+    text = f"{label}: {shown(value)}" if label else shown(value)
     anchor = "end" if x > plot.left + plot.inner_width * 0.75 else "start"
     shift = -6 if anchor == "end" else 6
     _text(

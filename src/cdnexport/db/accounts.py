@@ -100,6 +100,11 @@ def by_name(conn: Connection, name: str) -> Account:
     return _from_row(row)
 
 
+def get_account(conn: Connection, account_id: int) -> Account | None:
+    row = conn.execute(select(*_COLUMNS).where(account.c.id == account_id)).first()
+    return _from_row(row) if row else None
+
+
 def set_active(conn: Connection, account_id: int, active: bool) -> None:
     conn.execute(account.update().where(account.c.id == account_id).values(active=active))
 
@@ -189,3 +194,60 @@ def remove_group(conn: Connection, account_id: int, name: str) -> None:
 
 def count_accounts(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(account)).scalar_one())
+
+
+def rotate_key(conn: Connection, account_id: int) -> Account:
+    """Give the account a new AccessKey pair; the old one stops working at once."""
+    key_id, secret = _new_access_key()
+    conn.execute(
+        account.update()
+        .where(account.c.id == account_id)
+        .values(access_key_id=key_id, access_key_secret=secret)
+    )
+    row = conn.execute(select(*_COLUMNS).where(account.c.id == account_id)).first()
+    if row is None:
+        raise NotFound(f"no account {account_id}")
+    return _from_row(row)
+
+
+def list_accounts(conn: Connection) -> list[tuple[Account, int]]:
+    """Every account with its number of domains, by name."""
+    counts = (
+        select(domain.c.account_id, func.count().label("n"))
+        .group_by(domain.c.account_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(*_COLUMNS, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.account_id == account.c.id)
+        .order_by(account.c.name)
+    ).all()
+    return [(_from_row(row[:5]), int(row[5])) for row in rows]
+
+
+def account_domains(conn: Connection, account_id: int) -> list[tuple[int, str]]:
+    """The account's domains (id, name), by name."""
+    rows = conn.execute(
+        select(domain.c.id, domain.c.name)
+        .where(domain.c.account_id == account_id)
+        .order_by(domain.c.name)
+    ).all()
+    return [(int(i), str(n)) for i, n in rows]
+
+
+def account_groups(conn: Connection, account_id: int) -> list[tuple[str, list[str]]]:
+    """The account's groups with their domain names, by name."""
+    rows = conn.execute(
+        select(domain_group.c.name, domain.c.name)
+        .select_from(domain_group)
+        .outerjoin(group_member, group_member.c.group_id == domain_group.c.id)
+        .outerjoin(domain, domain.c.id == group_member.c.domain_id)
+        .where(domain_group.c.account_id == account_id)
+        .order_by(domain_group.c.name, domain.c.name)
+    ).all()
+    groups: dict[str, list[str]] = {}
+    for group_name, domain_name in rows:
+        members = groups.setdefault(str(group_name), [])
+        if domain_name is not None:
+            members.append(str(domain_name))
+    return list(groups.items())

@@ -148,6 +148,41 @@ ingested_log = Table(
     PrimaryKeyConstraint("account_id", "file_digest", "domain_id"),
 )
 
+# The web console's operators (password hashed with Argon2id) and sessions of both kinds.
+operator = Table(
+    "operator",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+console_session = Table(
+    "console_session",
+    metadata,
+    # SHA-256 (hex) of the cookie's token: a read of the table does not yield live sessions.
+    Column("token_hash", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("principal_id", Id, nullable=False),
+    # The AccessKey ID signed in with (customers) or the operator's name: a rotated key ends it.
+    Column("credential", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("seen_at", BigInteger, nullable=False),
+    Index("ix_console_session_principal", "kind", "principal_id"),
+)
+
+# Failed console sign-ins, per client address and per key or operator name, for throttling.
+signin_attempt = Table(
+    "signin_attempt",
+    metadata,
+    Column("subject", String(200), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index("ix_signin_attempt_subject", "subject", "at"),
+)
+
 # One webhook per account: where its events go and the key that signs them.
 webhook_endpoint = Table(
     "webhook_endpoint",

@@ -24,7 +24,7 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from cdnexport import errors, metrics
@@ -33,6 +33,7 @@ from cdnexport.protocol.request import RpcRequest
 from cdnexport.services import Services
 from cdnexport.storage.local import InvalidLink, LocalBlobStore
 from cdnexport.storage.media import content_type
+from cdnexport.web.console import create_console
 from cdnexport.web.rpc import RpcEdge, RpcResponse
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,7 @@ def create_app(
             Route("/download/{key:path}", download, methods=["GET", "HEAD"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Mount("/console", app=create_console(services)),
             Route("/metrics", metrics_page, methods=["GET"]),
         ],
         lifespan=lifespan,
