@@ -249,6 +249,21 @@ def test_the_export_form_reports_the_apis_messages(services: Services, alice: Ac
     assert 'value="2025-12-31T00:00"' in resp.text  # the form keeps what was typed
 
 
+def test_the_export_form_offers_every_file_format(services: Services, alice: Account) -> None:
+    client = signed_in(services, alice)
+    page = client.get("/console/exports").text
+    assert re.findall(r'<option value="([a-z.]+)"', page.split('name="FileFormat"')[1])[:4] == [
+        "xlsx", "csv", "csv.gz", "parquet",
+    ]  # fmt: skip
+    resp = post(client, "/console/exports", "/console/exports", {**EXPORT, "FileFormat": "parquet"})
+    assert resp.status_code in (200, 303), resp.text[:500]
+    listed = client.get("/console/exports").text
+    assert "flow · parquet" in listed
+    bad = post(client, "/console/exports", "/console/exports", {**EXPORT, "FileFormat": "pdf"})
+    assert bad.status_code == 400
+    assert "InvalidParameter" in bad.text and "FileFormat" in bad.text
+
+
 def test_markup_in_names_is_rendered_inert(services: Services, alice: Account) -> None:
     hostile = "<script>alert(1)</script>"
     with services.db.write() as conn:

@@ -35,7 +35,9 @@ DELETE = "DeleteUsageDetailDataExportTask"
 _MINUTES = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")
 _SECONDS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$")
 #: The export form's fields, as the API names them.
-FORM_FIELDS = ("Type", "StartTime", "EndTime", "Group", "Language", "TimeZone", "TaskName")
+FORM_FIELDS = (
+    "Type", "StartTime", "EndTime", "Group", "Language", "TimeZone", "TaskName", "FileFormat",
+)  # fmt: skip
 
 
 def wire_time(text: str) -> str:

@@ -46,6 +46,15 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
         "This page has expired. Reload it and try again.",
     ),
     "language": ("语言", "Language"),
+    "file_format": ("文件格式", "File format"),
+    "format_xlsx": ("Excel 工作簿 (xlsx)", "Excel workbook (xlsx)"),
+    "format_csv": ("CSV", "CSV"),
+    "format_csv.gz": ("CSV，gzip 压缩 (csv.gz)", "CSV, gzipped (csv.gz)"),
+    "format_parquet": ("Parquet", "Parquet"),
+    "format_hint": (
+        "CSV 与 Parquet 只含明细行，不受 Excel 行数限制。",
+        "CSV and Parquet hold the detail rows only, without Excel's row limit.",
+    ),
     # Usage
     "usage_title": ("用量", "Usage"),
     "metric": ("指标", "Metric"),
