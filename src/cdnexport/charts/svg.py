@@ -12,6 +12,7 @@ stays small (a few tens of KB whatever the window).
 from __future__ import annotations
 
 import math
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ _MARGIN_RIGHT: Final = 16
 _MARGIN_TOP: Final = 36
 _MARGIN_BOTTOM: Final = 56
 _LABEL_PX: Final = 7  # a conservative width of one character of the 11 px axis font
+#: A white outline under a label drawn over the curves, so that it stays readable.
+_HALO: Final = {
+    "paint-order": "stroke", "stroke": "#ffffff", "stroke-width": "3", "stroke-linejoin": "round",
+}  # fmt: skip
 
 
 def format_bps(value: float) -> str:
@@ -314,7 +319,7 @@ def _level(svg: ET.Element, plot: _Plot, level: Level, shown: Callable[[float], 
         x=str(plot.left + plot.inner_width - 4),
         y=f"{plot.y(level.value) - 4:.1f}",
         fill=PERCENTILE_COLOUR,
-        **{"font-size": "11", "text-anchor": "end"},
+        **{"font-size": "11", "text-anchor": "end", **_HALO},
     )
 
 
@@ -340,7 +345,7 @@ def _peak(
         x=f"{x + shift:.1f}",
         y=f"{max(y - 6, _MARGIN_TOP - 4):.1f}",
         fill=PEAK_COLOUR,
-        **{"font-size": "11", "text-anchor": anchor},
+        **{"font-size": "11", "text-anchor": anchor, **_HALO},
     )
 
 
@@ -360,7 +365,12 @@ def _legend(svg: ET.Element, plot: _Plot, chart: BandwidthChart) -> None:
             **{"stroke-width": "2"},
         )
         _text(svg, "text", line.label, x=f"{x + 20:.0f}", y=str(y), **{"font-size": "11"})
-        x += 20 + _LABEL_PX * len(line.label) + 16
+        x += 20 + text_width(line.label) + 16
+
+
+def text_width(text: str) -> float:
+    """A conservative width of ``text`` in the 11 px font: wide (CJK) characters count twice."""
+    return _LABEL_PX * sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _add(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:

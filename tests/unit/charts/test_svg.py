@@ -123,3 +123,20 @@ def test_bandwidth_units() -> None:
     assert format_bps(999) == "999 bps"
     assert format_bps(1_500_000) == "1.5 Mbps"
     assert format_bps(2.5e9) == "2.5 Gbps"
+
+
+def test_legend_entries_leave_room_for_wide_characters() -> None:
+    chart = BandwidthChart(
+        title="带宽",
+        description="d",
+        times=_times(3),
+        step=STEP,
+        lines=[Line("全部合计", [1.0, 2.0, 3.0]), Line("中国内地合计", [1.0, 1.0, 1.0])],
+        percentile95=Level("95 峰值", 2.0),
+    )
+    root = _parse(render_svg(chart))
+    legend = [t for t in root.findall("svg:text", NS) if t.text in ("全部合计", "中国内地合计")]
+    first, second = (float(t.attrib["x"]) for t in legend)
+    assert second - first >= 11 * 4  # four wide characters of an 11 px font, at the least
+    level = next(t for t in root.findall("svg:text", NS) if (t.text or "").startswith("95 峰值"))
+    assert level.attrib["paint-order"] == "stroke"  # a halo keeps it readable over the curves
