@@ -94,6 +94,29 @@ def test_customer_journey(server: Server, browser: Any, tmp_path: Path) -> None:
     page.wait_for_url("**/exports?done=export_deleted")
     assert page.locator("tr", has_text="e2e <b>day</b>").count() == 0
 
+    # A PDF summary of the same day: created, finished, downloaded, deleted.
+    page.get_by_role("link", name="PDF summaries").click()
+    page.get_by_label("Start (UTC)").fill(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(end - DAY)))
+    page.get_by_label("End (UTC)").fill(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(end)))
+    page.get_by_label("Language").select_option("en-us")
+    page.get_by_label("Task name").fill("e2e pdf")
+    page.get_by_role("button", name="Create PDF summary").click()
+    page.wait_for_url("**/summaries?done=summary_created")
+    finished = page.locator('tr[data-status="success"]', has_text="e2e pdf")
+    deadline = time.monotonic() + 120
+    while finished.count() == 0:  # the summaries page has no live progress: reload
+        assert time.monotonic() < deadline, "the PDF summary never finished"
+        time.sleep(0.5)
+        page.reload()
+    with page.expect_download() as download_info:
+        finished.get_by_role("link", name="Download").click()
+    pdf = tmp_path / "summary.pdf"
+    download_info.value.save_as(pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    page.locator("tr", has_text="e2e pdf").get_by_role("button", name="Delete").click()
+    page.wait_for_url("**/summaries?done=summary_deleted")
+    assert page.locator("tr", has_text="e2e pdf").count() == 0
+
     # The language is switched and remembered.
     page.get_by_role("button", name="中文").click()
     assert page.get_by_role("link", name="用量").is_visible()
@@ -149,7 +172,7 @@ def test_operator_journey(server: Server, browser: Any) -> None:
 
 
 PAGES = {
-    "customer": ["signin", "usage", "exports"],
+    "customer": ["signin", "usage", "exports", "summaries"],
     "operator": [
         "operator/signin",
         "operator/accounts",
@@ -176,7 +199,11 @@ def test_screenshots_of_every_page(
     page.locator("#f-name").fill(f"screenshot {lang}")
     page.locator("form[action$='/exports'] button.primary").click()
     page.wait_for_url("**/exports?done=export_created")
-    for name in ("usage", "exports"):
+    page.goto(f"{server.console}summaries")
+    page.locator("#s-name").fill(f"screenshot {lang}")
+    page.locator("form[action$='/summaries'] button.primary").click()
+    page.wait_for_url("**/summaries?done=summary_created")
+    for name in PAGES["customer"][1:]:
         page.goto(f"{server.console}{name}")
         page.screenshot(path=str(artifacts / f"{lang}-{name}.png"), full_page=True)
     page.goto(f"{server.console}operator/signin")
@@ -190,7 +217,7 @@ def test_screenshots_of_every_page(
         page.screenshot(
             path=str(artifacts / f"{lang}-{name.replace('/', '-')}.png"), full_page=True
         )
-    expected = 2 + len(PAGES["operator"]) + 1
+    expected = len(PAGES["customer"]) + len(PAGES["operator"])
     assert len(list(artifacts.glob(f"{lang}-*.png"))) == expected
     print(f"screenshots: {artifacts}")
     page.context.close()

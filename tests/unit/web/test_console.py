@@ -264,6 +264,34 @@ def test_the_export_form_offers_every_file_format(services: Services, alice: Acc
     assert "InvalidParameter" in bad.text and "FileFormat" in bad.text
 
 
+def test_pdf_summaries_are_created_listed_and_deleted(
+    services: Services, alice: Account, bob: Account
+) -> None:
+    client = signed_in(services, alice)
+    page = client.get("/console/summaries")
+    assert page.status_code == 200 and 'name="Start"' in page.text
+    window = {"Start": "2025-11-01T00:00", "End": "2025-12-01T00:00", "TaskName": "Nov <b>"}
+    created = post(
+        client, "/console/summaries", "/console/summaries", {**window, "Language": "en-us"}
+    )
+    assert created.status_code in (200, 303), created.text[:300]
+    listed = client.get("/console/summaries").text
+    assert "summary-" in listed and "Nov &lt;b&gt;" in listed
+    task_id = re.findall(r'data-task-id="(summary-[0-9]+)"', listed)[0]
+    # The detail list does not show it, and another tenant cannot delete it.
+    assert task_id not in client.get("/console/exports").text
+    other = signed_in(services, bob)
+    refused = post(other, f"/console/summaries/{task_id}/delete", "/console/summaries", {})
+    assert refused.status_code == 400
+    assert task_id in client.get("/console/summaries").text
+    too_long = {**window, "End": "2026-01-05T00:00"}
+    bad = post(client, "/console/summaries", "/console/summaries", too_long)
+    assert bad.status_code == 400 and "InvalidTimeRange" in bad.text
+    gone = post(client, f"/console/summaries/{task_id}/delete", "/console/summaries", {})
+    assert gone.status_code in (200, 303)
+    assert task_id not in client.get("/console/summaries").text
+
+
 def test_markup_in_names_is_rendered_inert(services: Services, alice: Account) -> None:
     hostile = "<script>alert(1)</script>"
     with services.db.write() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +19,11 @@ from cdnexport.web.console.auth import Guard, same_origin, token_matches
 from cdnexport.web.console.pages import console_root, render
 
 #: Outcomes a redirect may name in ``?done=``; only these keys are ever shown.
-DONE_KEYS = frozenset({"export_created", "export_deleted", "done"})
+DONE_KEYS = frozenset(
+    {"export_created", "export_deleted", "summary_created", "summary_deleted", "done"}
+)
+_MINUTES = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")
+_SECONDS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$")
 
 
 class Forbidden(Exception):
@@ -90,6 +95,17 @@ class ConsoleBase:
         root = console_root(request)
         suffix = f"?{urlencode(query)}" if query else ""
         return RedirectResponse(f"{root}{path}{suffix}", status_code=303)
+
+
+def wire_time(text: str) -> str:
+    """A ``datetime-local`` value (UTC) in the API's ``YYYY-MM-DDThh:mm:ssZ`` form; anything
+    else is passed on for the API's own check to name."""
+    text = text.strip()
+    if _MINUTES.match(text):
+        return f"{text}:00Z"
+    if _SECONDS.match(text):
+        return f"{text}Z"
+    return text
 
 
 def forbidden_page(request: Request) -> Response:

@@ -6,7 +6,6 @@ Export tasks are created, listed and deleted through the API's own action table
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 import uuid
@@ -25,30 +24,18 @@ from cdnexport.api.tasks import DescribeResult
 from cdnexport.db import accounts
 from cdnexport.db.console_sessions import Kind, Session
 from cdnexport.web.console.auth import SignInError, client_address
-from cdnexport.web.console.base import ConsoleBase, Forbidden, forbidden_page
+from cdnexport.web.console.base import ConsoleBase, Forbidden, forbidden_page, wire_time
 from cdnexport.web.console.pages import console_root
+from cdnexport.web.console.summaries import SummaryPages
 
 PAGE_SIZE = 50
 CREATE = "CreateUsageDetailDataExportTask"
 DESCRIBE = "DescribeUserUsageDetailDataExportTask"
 DELETE = "DeleteUsageDetailDataExportTask"
-_MINUTES = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")
-_SECONDS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$")
 #: The export form's fields, as the API names them.
 FORM_FIELDS = (
     "Type", "StartTime", "EndTime", "Group", "Language", "TimeZone", "TaskName", "FileFormat",
 )  # fmt: skip
-
-
-def wire_time(text: str) -> str:
-    """A ``datetime-local`` value (UTC) in the API's ``YYYY-MM-DDThh:mm:ssZ`` form; anything
-    else is passed on for the API's own check to name."""
-    text = text.strip()
-    if _MINUTES.match(text):
-        return f"{text}:00Z"
-    if _SECONDS.match(text):
-        return f"{text}Z"
-    return text
 
 
 class CustomerConsole(ConsoleBase):
@@ -65,6 +52,7 @@ class CustomerConsole(ConsoleBase):
             Route("/exports", self.create_export, methods=["POST"]),
             Route("/exports/status.json", self.export_status, methods=["GET"]),
             Route("/exports/{task_id}/delete", self.delete_export, methods=["POST"]),
+            *SummaryPages(self).routes(),
         ]
 
     async def home(self, request: Request) -> Response:
@@ -114,7 +102,7 @@ class CustomerConsole(ConsoleBase):
 
     # -- exports ----------------------------------------------------------------------------
 
-    def _context(self, session: Session) -> RequestContext:
+    def context_of(self, session: Session) -> RequestContext:
         with self.services.db.read() as conn:
             account = accounts.get_account(conn, session.principal_id)
         if account is None:
@@ -122,7 +110,7 @@ class CustomerConsole(ConsoleBase):
         return RequestContext(uuid.uuid4().hex, account, self.now(), self.services)
 
     def _listing(self, session: Session, page: int) -> dict[str, Any]:
-        ctx = self._context(session)
+        ctx = self.context_of(session)
         params = DescribeParams(PAGE_SIZE, page)
         result = ACTIONS[DESCRIBE].run(ctx, params)
         assert isinstance(result, DescribeResult)
@@ -141,7 +129,7 @@ class CustomerConsole(ConsoleBase):
         }
 
     def _create(self, session: Session, raw: dict[str, str]) -> None:
-        ctx = self._context(session)
+        ctx = self.context_of(session)
         action = ACTIONS[CREATE]
         action.run(ctx, action.parse(raw, ctx.now))
 
@@ -216,7 +204,7 @@ class CustomerConsole(ConsoleBase):
         action = ACTIONS[DELETE]
 
         def delete() -> None:
-            ctx = self._context(session)
+            ctx = self.context_of(session)
             action.run(ctx, action.parse({"TaskId": request.path_params["task_id"]}, ctx.now))
 
         try:

@@ -13,6 +13,21 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     "operator_console": ("cdnexport 运维控制台", "cdnexport operator console"),
     "nav_usage": ("用量", "Usage"),
     "nav_exports": ("导出", "Exports"),
+    "nav_summaries": ("PDF 汇总", "PDF summaries"),
+    "summaries_title": ("PDF 用量汇总", "PDF usage summaries"),
+    "new_summary": ("新建 PDF 汇总", "New PDF summary"),
+    "summary_hint": (
+        "整个账号在所选时间段内的用量汇总：各计费区域的流量、带宽峰值与 95 峰值，"
+        "每日明细与用量最大的 20 个域名。",
+        "The whole account over the chosen window: traffic, peak and 95th-percentile bandwidth "
+        "per billing region, a daily table and the 20 largest domains.",
+    ),
+    "create_summary": ("创建 PDF 汇总", "Create PDF summary"),
+    "summary_tasks": ("PDF 汇总任务", "PDF summary tasks"),
+    "no_summaries": ("还没有 PDF 汇总任务。", "No PDF summary tasks yet."),
+    "summary_created": ("PDF 汇总任务已创建。", "The PDF summary task was created."),
+    "summary_deleted": ("PDF 汇总任务已删除。", "The PDF summary task was deleted."),
+    "summary_failed": ("无法创建 PDF 汇总", "The PDF summary could not be created"),
     "nav_accounts": ("账号", "Accounts"),
     "nav_domains": ("域名和分组", "Domains and groups"),
     "nav_freshness": ("用量数据新鲜度", "Usage freshness"),

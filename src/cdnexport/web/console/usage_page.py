@@ -43,8 +43,7 @@ from cdnexport.figures.usage import (
     usage_figures,
 )
 from cdnexport.web.console import i18n
-from cdnexport.web.console.base import ConsoleBase
-from cdnexport.web.console.customer import wire_time
+from cdnexport.web.console.base import ConsoleBase, wire_time
 from cdnexport.web.console.pages import format_size, language
 
 METRICS: dict[str, Quantity] = {
