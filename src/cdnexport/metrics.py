@@ -61,6 +61,11 @@ EXPORT_SECONDS = Histogram(
     buckets=(0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
 )
 HEARTBEATS = Counter("cdnexport_worker_heartbeats", "Lease renewals written by export workers.")
+WORKER_OUTAGES = Counter(
+    "cdnexport_worker_outages",
+    "Worker steps that met an unreachable dependency and were tried again, by dependency.",
+    ["dependency"],
+)
 WEBHOOK_ATTEMPTS = Counter(
     "cdnexport_webhook_attempts",
     "Webhook delivery attempts, by outcome: delivered, retried (failed, tried again later) or "

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from cdnexport.clock import SystemClock
 from cdnexport.db import queue, tasks
@@ -27,6 +28,7 @@ from tests.support import add_account, flow_spec, make_services, migrated_databa
 
 LEASE = 30.0
 OUTAGE = 5.0
+OUTAGES = "cdnexport_worker_outages_total"
 
 
 @pytest.fixture
@@ -77,6 +79,7 @@ def test_the_task_ends_when_the_database_is_back_not_when_its_lease_runs_out(
     now = int(time.time())
     with services.db.write() as conn:
         task_id = tasks.insert_task(conn, account.id, flow_spec(now), now)
+    outages_before = REGISTRY.get_sample_value(OUTAGES, {"dependency": "database"}) or 0.0
     written, go_on = threading.Event(), threading.Event()
     worker = Worker(services, writer_factory=lambda path: HeldWriter(path, written, go_on))
     thread = threading.Thread(target=worker.run, daemon=True)
@@ -104,6 +107,8 @@ def test_the_task_ends_when_the_database_is_back_not_when_its_lease_runs_out(
     assert task.status is TaskStatus.SUCCESS, task
     assert task.attempts == 1  # the same attempt finished it: no claim after a lost lease
     assert thread.is_alive() is False
+    # An operator sees the outage the worker rode out.
+    assert (REGISTRY.get_sample_value(OUTAGES, {"dependency": "database"}) or 0) > outages_before
 
 
 class SlowUploads:

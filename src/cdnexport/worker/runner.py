@@ -299,9 +299,11 @@ class Worker:
 
 
 def _reason(exc: BaseException) -> str:
-    """One line for the log: which dependency is down, or the error's kind and text."""
+    """One line for the log: which dependency is down (counted in ``/metrics`` too, since every
+    caller is about to try again), or the error's kind and text."""
     outage = outage_of(exc)
     if outage is not None:
+        metrics.WORKER_OUTAGES.labels(outage).inc()
         return f"{outage} unreachable ({type(exc).__name__})"
     first = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {first}"[:300]
