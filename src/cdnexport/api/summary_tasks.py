@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cdnexport import errors
 from cdnexport.api.context import RequestContext
 from cdnexport.api.params import DescribeParams, SummaryCreateParams, SummaryDeleteParams
-from cdnexport.api.tasks import LIST_DAYS, remove_task
+from cdnexport.api.tasks import DeleteResult, DescribeResult, page_with_links, remove_task
 from cdnexport.db import tasks
 from cdnexport.domain.task import (
     ExportTask,
@@ -25,7 +25,6 @@ from cdnexport.domain.task import (
     summary_task_id,
 )
 from cdnexport.domain.window import format_utc
-from cdnexport.export.naming import download_filename
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,56 +97,15 @@ class SummaryView:
         return item
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryDescribeResult:
-    page_size: int
-    page_number: int
-    total: int
-    items: tuple[SummaryView, ...]
-
-    def to_wire(self) -> dict[str, object]:
-        return {
-            "UsageDataPerPage": {
-                "PageSize": self.page_size,
-                "PageNumber": self.page_number,
-                "TotalCount": self.total,
-                "Data": {"DataItem": [view.to_wire() for view in self.items]},
-            }
-        }
-
-
-def describe_summaries(ctx: RequestContext, params: DescribeParams) -> SummaryDescribeResult:
+def describe_summaries(ctx: RequestContext, params: DescribeParams) -> DescribeResult:
     """The caller's PDF tasks of the last 90 days, newest first, with fresh download links."""
-    now = ctx.now
-    offset = (params.page_number - 1) * params.page_size
-    total, page = tasks.list_page(
-        ctx.services.db,
-        ctx.account.id,
-        now - LIST_DAYS * 86400,
-        params.page_size,
-        offset,
-        TaskKind.SUMMARY,
-    )
-    ttl = ctx.services.settings.download_ttl_seconds
-    views = []
-    for task in page:
-        url, expires = "", 0
-        if task.status is TaskStatus.SUCCESS and task.file_key:
-            url, expires = ctx.services.store.download_url(
-                task.file_key, download_filename(task), now, ttl
-            )
-        views.append(SummaryView(task, url, expires))
-    return SummaryDescribeResult(params.page_size, params.page_number, total, tuple(views))
+    total, linked = page_with_links(ctx, params, TaskKind.SUMMARY)
+    views = tuple(SummaryView(*item) for item in linked)
+    return DescribeResult(params.page_size, params.page_number, total, views)
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryDeleteResult:
-    def to_wire(self) -> dict[str, object]:
-        return {}
-
-
-def delete_summary(ctx: RequestContext, params: SummaryDeleteParams) -> SummaryDeleteResult:
+def delete_summary(ctx: RequestContext, params: SummaryDeleteParams) -> DeleteResult:
     """Remove the PDF task and its file (as the detail Delete does, file first); a running one
     stops at its next heartbeat."""
     remove_task(ctx, params.task_id, TaskKind.SUMMARY)
-    return SummaryDeleteResult()
+    return DeleteResult()

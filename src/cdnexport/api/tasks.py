@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -165,12 +166,23 @@ class TaskView:
         return item
 
 
+class TaskItem(Protocol):
+    """A listed task as one family's Describe shows it."""
+
+    @property
+    def task(self) -> ExportTask: ...
+
+    def to_wire(self) -> dict[str, object]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class DescribeResult:
+    """One page of either family's list; the items render themselves."""
+
     page_size: int
     page_number: int
     total: int
-    items: tuple[TaskView, ...]
+    items: tuple[TaskItem, ...]
 
     def to_wire(self) -> dict[str, object]:
         return {
@@ -183,32 +195,39 @@ class DescribeResult:
         }
 
 
-def describe_tasks(ctx: RequestContext, params: DescribeParams) -> DescribeResult:
-    """The caller's tasks of the last 90 days, newest first, with fresh download links."""
+def page_with_links(
+    ctx: RequestContext, params: DescribeParams, kind: TaskKind
+) -> tuple[int, list[tuple[ExportTask, str, int]]]:
+    """The caller's tasks of one family of the last 90 days, newest first: each with a fresh
+    download link and its expiry when it succeeded ("" and 0 otherwise), and the total."""
     now = ctx.now
     offset = (params.page_number - 1) * params.page_size
     total, page = tasks.list_page(
-        ctx.services.db,
-        ctx.account.id,
-        now - LIST_DAYS * 86400,
-        params.page_size,
-        offset,
-        TaskKind.DETAIL,
+        ctx.services.db, ctx.account.id, now - LIST_DAYS * 86400, params.page_size, offset, kind
     )
     ttl = ctx.services.settings.download_ttl_seconds
-    views = []
+    linked = []
     for task in page:
         url, expires = "", 0
         if task.status is TaskStatus.SUCCESS and task.file_key:
             url, expires = ctx.services.store.download_url(
                 task.file_key, download_filename(task), now, ttl
             )
-        views.append(TaskView(task, url, expires))
-    return DescribeResult(params.page_size, params.page_number, total, tuple(views))
+        linked.append((task, url, expires))
+    return total, linked
+
+
+def describe_tasks(ctx: RequestContext, params: DescribeParams) -> DescribeResult:
+    """The caller's detail tasks of the last 90 days, newest first, with fresh download links."""
+    total, linked = page_with_links(ctx, params, TaskKind.DETAIL)
+    views = tuple(TaskView(*item) for item in linked)
+    return DescribeResult(params.page_size, params.page_number, total, views)
 
 
 @dataclass(frozen=True, slots=True)
 class DeleteResult:
+    """Delete of either family answers the RequestId alone."""
+
     def to_wire(self) -> dict[str, object]:
         return {}
 

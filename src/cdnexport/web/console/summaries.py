@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from cdnexport import errors
 from cdnexport.api.params import DescribeParams
-from cdnexport.api.summary_tasks import SummaryDescribeResult
 from cdnexport.api.table import ACTIONS
+from cdnexport.api.tasks import DescribeResult
 from cdnexport.db.console_sessions import Session
 from cdnexport.domain.task import summary_task_id
 from cdnexport.web.console.base import Forbidden, forbidden_page, wire_time
@@ -48,7 +48,7 @@ class SummaryPages:
     def _listing(self, session: Session, page: int) -> dict[str, Any]:
         ctx = self.console.context_of(session)
         result = ACTIONS[DESCRIBE].run(ctx, DescribeParams(PAGE_SIZE, page))
-        assert isinstance(result, SummaryDescribeResult)
+        assert isinstance(result, DescribeResult)
         return {
             "tasks": [(summary_task_id(view.task.id), view) for view in result.items],
             "total": result.total,
