@@ -6,7 +6,7 @@ test) gets back from the PDF is exactly these strings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -190,14 +190,7 @@ def _traffic_table(
             bps(average_bps(traffic, figures.slots) if figures.slots else 0.0),
         ]
 
-    regions = _by_region(figures.regions)
-    areas = _by_region(figures.areas)
-    rows = [row(names[index], regions.get(index)) for index in range(len(REGIONS))]
-    rows += [
-        row(words.mainland, areas.get(MAINLAND)),
-        row(words.outside, areas.get(OUTSIDE)),
-        row(words.overall, areas.get(None)),
-    ]
+    rows = _region_rows(figures, words, names, row)
     head = [
         words.region,
         words.traffic,
@@ -213,6 +206,25 @@ def _traffic_table(
     }
 
 
+def _region_rows(
+    figures: ReportFigures,
+    words: ReportWords,
+    names: Sequence[str],
+    row: Callable[[str, Figures | None], list[str]],
+) -> list[list[str]]:
+    """One row per billing region, then the mainland, outside it and overall, as ``row``
+    renders a name and its figures (None where the window has no usage)."""
+    regions = _by_region(figures.regions)
+    areas = _by_region(figures.areas)
+    rows = [row(names[index], regions.get(index)) for index in range(len(REGIONS))]
+    rows += [
+        row(words.mainland, areas.get(MAINLAND)),
+        row(words.outside, areas.get(OUTSIDE)),
+        row(words.overall, areas.get(None)),
+    ]
+    return rows
+
+
 def _request_table(
     figures: ReportFigures, words: ReportWords, language: Language
 ) -> dict[str, Any]:
@@ -222,14 +234,7 @@ def _request_table(
         totals = [0, 0, 0] if figure is None else [figure.totals[i] for i in REQUESTS]
         return [name, *(integer(value) for value in totals), integer(sum(totals))]
 
-    regions = _by_region(figures.regions)
-    areas = _by_region(figures.areas)
-    rows = [row(names[index], regions.get(index)) for index in range(len(REGIONS))]
-    rows += [
-        row(words.mainland, areas.get(MAINLAND)),
-        row(words.outside, areas.get(OUTSIDE)),
-        row(words.overall, areas.get(None)),
-    ]
+    rows = _region_rows(figures, words, names, row)
     head = [
         words.region,
         words.static_https,

@@ -91,6 +91,18 @@ class ConsoleBase:
             self.guard.set_pre_session_cookie(response, pre, console_root(request))
         return response
 
+    async def signout(self, request: Request) -> Response:
+        """End the session on the server and clear its cookie (either console)."""
+        session = await self.session(request)
+        try:
+            await self.form(request, session)
+        except Forbidden:
+            return forbidden_page(request)
+        await run_in_threadpool(self.guard.sign_out, request, self.kind)
+        response = self.redirect(request, self.signin_path)
+        self.guard.clear_session_cookie(response, self.kind, console_root(request))
+        return response
+
     def redirect(self, request: Request, path: str, **query: str) -> Response:
         root = console_root(request)
         suffix = f"?{urlencode(query)}" if query else ""

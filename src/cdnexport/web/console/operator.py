@@ -81,17 +81,6 @@ class OperatorConsole(ConsoleBase):
         self.guard.set_session_cookie(response, self.kind, signed.token, console_root(request))
         return response
 
-    async def signout(self, request: Request) -> Response:
-        session = await self.session(request)
-        try:
-            await self.form(request, session)
-        except Forbidden:
-            return forbidden_page(request)
-        await run_in_threadpool(self.guard.sign_out, request, self.kind)
-        response = self.redirect(request, self.signin_path)
-        self.guard.clear_session_cookie(response, self.kind, console_root(request))
-        return response
-
     # -- plumbing ---------------------------------------------------------------------------
 
     async def _view(
